@@ -1,0 +1,46 @@
+# Everything runs from the project's own virtual environment in .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+REPORTS ?= ../shared/reports
+GOLD   ?= ../shared/gold
+DEMO_DB ?= out/demo.db
+
+.PHONY: install demo test lint score eval bench clean
+
+$(BIN)/jtai: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/jtai
+
+## demo: extract the sample corpus, then compare and tabulate it
+demo: install
+	@mkdir -p out
+	$(BIN)/jtai extract $(REPORTS) --db $(DEMO_DB) --jobs 2
+	$(BIN)/jtai list --db $(DEMO_DB)
+	$(BIN)/jtai compare sutton lewisham --db $(DEMO_DB)
+	$(BIN)/jtai table --by area --db $(DEMO_DB) --format md --output out/themes-by-area.md
+	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md"
+
+## test: lint, unit and corpus tests, then the accuracy scores against the gold set
+test: install lint
+	$(BIN)/python -m pytest -q
+	$(MAKE) score eval
+
+lint: install
+	$(BIN)/ruff check src tests scripts benchmarks
+
+score: install
+	$(BIN)/python scripts/score_extraction.py --reports $(REPORTS) --gold $(GOLD) --check
+
+eval: install
+	$(BIN)/jtai eval --gold $(GOLD)/findings.jsonl --min-f1 0.85
+
+bench: install
+	$(BIN)/python benchmarks/bench_extract.py --reports $(REPORTS)
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,217 @@
+"""Plain data records passed between the pipeline stages.
+
+Data flows one way: ``read`` gives a :class:`RawDocument` (pages of
+:class:`Line`), ``clean`` gives :class:`Block` s, ``sections`` gives
+:class:`Section` s and :class:`Finding` s, ``metadata`` gives
+:class:`Metadata`, ``tag`` fills in the finding's themes, polarity and
+agencies, and the whole is a :class:`Report`, which ``store`` keeps in SQLite.
+
+Every record is a dataclass that turns into JSON-ready dicts with
+:func:`to_dict`, so a notebook can use them directly or as DataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SourceFormat = Literal["pdf", "text"]
+
+INSPECTION_TYPES: tuple[str, ...] = (
+    "jtai",
+    "ilacs",
+    "sif",
+    "focused-visit",
+    "monitoring-visit",
+    "area-send",
+    "other",
+)
+
+SECTION_KINDS: tuple[str, ...] = (
+    "headline",
+    "improve",
+    "strengths",
+    "main-findings",
+    "practice-study",
+    "next-steps",
+    "recommendations",
+    "executive-summary",
+    "judgements",
+    "other",
+)
+
+POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
+
+#: Section kinds whose items are lists of points (one finding per item).
+LIST_SECTION_KINDS: frozenset[str] = frozenset({"improve", "strengths", "recommendations"})
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One printed line of a page, as the reader found it.
+
+    The layout fields are ``None`` for text input, where there is no layout.
+    ``top`` is measured from the top of the page, in points.
+    """
+
+    text: str
+    page: int
+    size: float | None = None
+    bold: bool | None = None
+    x0: float | None = None
+    top: float | None = None
+    page_height: float | None = None
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """What the read stage hands on: the pages of lines and where they came from."""
+
+    path: str
+    format: SourceFormat
+    sha256: str
+    pages: list[list[Line]]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+BlockKind = Literal["heading", "paragraph", "item"]
+
+
+@dataclass(slots=True)
+class Block:
+    """A paragraph, a list item or a heading candidate, re-joined across lines and pages.
+
+    ``marker`` is the bullet or number label that opened a list item (removed
+    from ``text``); ``level`` is 0 for a top-level item and 1 for a sub-bullet.
+    ``size`` and ``bold`` come from the block's first line (PDF only).
+    """
+
+    kind: BlockKind
+    text: str
+    page: int
+    marker: str | None = None
+    level: int = 0
+    size: float | None = None
+    bold: bool | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    """A main section of a report, in document order."""
+
+    kind: str
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    page: int | None = None
+
+
+@dataclass(slots=True)
+class Evidence:
+    """The words that made a tag: what was tagged, the matched text and its offsets in the finding."""
+
+    label: str
+    kind: Literal["theme", "polarity", "agency"]
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Finding:
+    """One list item, or one sentence of a narrative section, with its tags."""
+
+    section_kind: str
+    section_heading: str
+    text: str
+    index: int = 0
+    themes: list[str] = field(default_factory=list)
+    polarity: str = "neutral"
+    agencies: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    path: str
+    sha256: str
+    format: SourceFormat
+    pages: int
+
+
+@dataclass(slots=True)
+class Area:
+    name: str
+    full_name: str | None = None
+
+
+@dataclass(slots=True)
+class Fieldwork:
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(slots=True)
+class Metadata:
+    """What the metadata stage reads from a report's words."""
+
+    area: Area
+    inspection_type: str
+    date: str | None = None
+    fieldwork: Fieldwork = field(default_factory=Fieldwork)
+    inspectorates: list[str] = field(default_factory=list)
+    jtai_focus: str | None = None
+    judgements: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Report:
+    """One extracted report: the record stored in the database and printed as JSON."""
+
+    id: str
+    source: Source
+    area: Area
+    inspection_type: str
+    date: str | None
+    fieldwork: Fieldwork
+    inspectorates: list[str]
+    jtai_focus: str | None
+    judgements: dict[str, str]
+    sections: list[Section]
+    findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
+
+
+def to_dict(record: Any) -> dict[str, Any]:
+    """A JSON-ready dict of any record above (nested records included)."""
+    return asdict(record)
+
+
+def report_from_dict(data: dict[str, Any]) -> Report:
+    """Rebuild a :class:`Report` from :func:`to_dict` output (as stored in the database)."""
+    findings = [
+        Finding(
+            **{k: v for k, v in f.items() if k != "evidence"},
+            evidence=[Evidence(**e) for e in f.get("evidence", [])],
+        )
+        for f in data.get("findings", [])
+    ]
+    return Report(
+        id=data["id"],
+        source=Source(**data["source"]),
+        area=Area(**data["area"]),
+        inspection_type=data["inspection_type"],
+        date=data.get("date"),
+        fieldwork=Fieldwork(**(data.get("fieldwork") or {})),
+        inspectorates=list(data.get("inspectorates", [])),
+        jtai_focus=data.get("jtai_focus"),
+        judgements=dict(data.get("judgements", {})),
+        sections=[Section(**s) for s in data.get("sections", [])],
+        findings=findings,
+        warnings=list(data.get("warnings", [])),
+    )
