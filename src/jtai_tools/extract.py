@@ -9,12 +9,17 @@ never stops the batch.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import glob
+import multiprocessing as mp
 import os
 import re
+import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from .clean import clean_document
@@ -26,6 +31,8 @@ from .tag import Tagger
 
 REPORTS_ENV = "JTAI_REPORTS"
 DEFAULT_REPORTS_DIR = Path("data/reports")
+#: Seconds one file may take before it is given up (a 1,000-page PDF takes well under this).
+DEFAULT_TIMEOUT = 300.0
 
 
 @dataclass(slots=True)
@@ -145,11 +152,13 @@ def _walk(folder: Path, problems: list[InputError]) -> Iterator[Path]:
 
 
 def _extract_one(path: str) -> Outcome:
-    """Worker entry point: never raises, so one bad file cannot end a batch."""
+    """Extract one file and never raise, so one bad file cannot end a batch."""
     try:
         report = extract_file(path)
     except InputError as exc:
         return Outcome(path=path, status="failed", error=str(exc))
+    except RecursionError:
+        return Outcome(path=path, status="failed", error=f"{path}: too deeply nested to read")
     except Exception as exc:  # a bug must not take the batch down; say which file
         return Outcome(path=path, status="failed", error=f"{path}: internal error: {exc!r}")
     return Outcome(path=path, status="extracted", report=report, report_id=report.id,
@@ -160,27 +169,159 @@ def extract_batch(
     paths: list[Path],
     jobs: int = 1,
     skip: Callable[[Path], str | None] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Iterator[Outcome]:
-    """Extract many files, yielding one :class:`Outcome` per file in input order.
+    """Extract many files, yielding one :class:`Outcome` per file, in input order.
 
     ``skip(path)`` returns a stored report id when the file's content is
-    already stored; such files are not extracted again.
+    already stored; such files are not extracted again. With a ``timeout``
+    (seconds per file) or more than one job, files are extracted in worker
+    processes, so a file that hangs or crashes the PDF library costs only
+    itself; without either, they are extracted in this process.
     """
     todo: list[str] = []
-    done: dict[str, Outcome] = {}
+    skipped: dict[str, Outcome] = {}
     for path in paths:
         known = skip(path) if skip else None
         if known:
-            done[str(path)] = Outcome(path=str(path), status="skipped", report_id=known)
+            skipped[str(path)] = Outcome(path=str(path), status="skipped", report_id=known)
         else:
             todo.append(str(path))
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_extract_one, p): p for p in todo}
-            results = {futures[f]: f.result() for f in as_completed(futures)}
-        done.update(results)
-        yield from (done[str(p)] for p in paths)
-        return
-    for path in paths:
-        key = str(path)
-        yield done[key] if key in done else _extract_one(key)
+    if todo and (timeout or jobs > 1):
+        results = _run_in_workers(todo, min(jobs, len(todo)), timeout)
+    else:
+        results = (_extract_one(path) for path in todo)
+    pending: dict[str, Outcome] = {}
+    order = iter(str(p) for p in paths)
+    next_key = next(order, None)
+    for outcome in results:
+        pending[outcome.path] = outcome
+        while next_key is not None and (next_key in skipped or next_key in pending):
+            yield skipped.pop(next_key) if next_key in skipped else pending.pop(next_key)
+            next_key = next(order, None)
+    while next_key is not None:
+        yield skipped.pop(next_key)
+        next_key = next(order, None)
+
+
+def _run_in_workers(paths: list[str], jobs: int, timeout: float | None) -> Iterator[Outcome]:
+    """Hand files to worker processes; a worker over its time limit is killed and replaced.
+
+    The tagger is built before the workers fork, so they share it instead of
+    each loading spaCy again.
+    """
+    default_tagger()
+    context = mp.get_context("fork")
+    queue = list(reversed(paths))
+    workers: list[_Worker] = []
+    try:
+        for _ in range(jobs):
+            workers.append(_Worker(context))
+        for worker in workers:
+            if queue:
+                worker.give(queue.pop())
+        while any(w.busy for w in workers):
+            busy = [w for w in workers if w.busy]
+            wait_for = None
+            if timeout:
+                wait_for = max(0.0, min(w.started + timeout for w in busy) - time.monotonic())
+            ready = wait(
+                [w.connection for w in busy], timeout=wait_for
+            )
+            for worker in busy:
+                outcome: Outcome | None = None
+                if worker.connection in ready:
+                    outcome = worker.receive()
+                elif timeout and time.monotonic() - worker.started >= timeout:
+                    outcome = Outcome(
+                        path=worker.path or "",
+                        status="failed",
+                        error=f"{worker.path}: took longer than {timeout:g} s; "
+                        "skipped (raise the limit with --timeout)",
+                    )
+                    worker.kill()
+                if outcome is None:
+                    continue
+                if not worker.alive:
+                    workers.remove(worker)
+                    worker = _Worker(context)
+                    workers.append(worker)
+                if queue:
+                    worker.give(queue.pop())
+                yield outcome
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+class _Worker:
+    """One extraction process, fed one path at a time through a pipe."""
+
+    def __init__(self, context: mp.context.BaseContext) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.path: str | None = None
+        self.started = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return self.path is not None
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def give(self, path: str) -> None:
+        self.path = path
+        self.started = time.monotonic()
+        self.connection.send(path)
+
+    def receive(self) -> Outcome:
+        path, self.path = self.path or "", None
+        try:
+            return self.connection.recv()
+        except (EOFError, OSError):
+            self.process.join(1)
+            code = self.process.exitcode
+            return Outcome(path=path, status="failed",
+                          error=f"{path}: the reader crashed on this file (exit code {code})")
+
+    def kill(self) -> None:
+        self.path = None
+        self.process.kill()
+        self.process.join()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+            self.process.join(2)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        self.connection.close()
+
+
+def _worker_main(connection: Connection) -> None:
+    """Worker loop: extract each path sent until ``None`` arrives or the parent goes away."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            path = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if path is None:
+            return
+        connection.send(_extract_one(path))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the batch process dies (even by SIGKILL)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -112,7 +112,7 @@ class Section:
 
 @dataclass(slots=True)
 class Evidence:
-    """The words that made a tag: what was tagged, the matched text and its offsets in the finding."""
+    """Why a tag was given: the label, the matched words and their offsets in the finding."""
 
     label: str
     kind: Literal["theme", "polarity", "agency"]

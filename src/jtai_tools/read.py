@@ -152,9 +152,8 @@ def _line_with_layout(handle: object, text: str, start: int, page: int, height: 
     weight = int(pdfium_c.FPDFText_GetFontWeight(handle, char))
     bold = weight >= 600 or _font_name_is_bold(handle, char)
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    pdfium_c.FPDFText_GetCharBox(
-        handle, start, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top)
-    )
+    boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    pdfium_c.FPDFText_GetCharBox(handle, start, *boxes)
     return Line(
         text=text,
         page=page,
