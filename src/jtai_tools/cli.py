@@ -90,6 +90,10 @@ def extract(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not write to the database.")
     ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0, help="Seconds one file may take (0: no limit)."),
+    ] = extract_mod.DEFAULT_TIMEOUT,
 ) -> None:
     """Extract reports into the database (and optionally print them as JSON)."""
     targets = paths or [str(reports or extract_mod.reports_dir())]
@@ -119,7 +123,9 @@ def extract(
     try:
         with progress:
             task = progress.add_task("extracting", total=len(files))
-            for outcome in extract_mod.extract_batch(files, jobs=jobs, skip=skip):
+            for outcome in extract_mod.extract_batch(
+                files, jobs=jobs, skip=skip, timeout=timeout or None
+            ):
                 progress.advance(task)
                 status = outcome.status
                 if outcome.error:
