@@ -1,17 +1,479 @@
 """Clean stage: pages of lines in, blocks (headings, paragraphs, list items) out.
 
-PLACEHOLDER: joins lines naively; the real stage removes running headers and
-footers, page numbers, the Ofsted address block, footnote markers and
-markdown/HTML artefacts, undoes line-wrap hyphenation and re-joins paragraphs
-and list items across line and page breaks.
+The reports reach us as PDFs (lines with font size, weight and position) or as
+text/markdown extractions (no layout at all), so the stage has two front ends
+that share one vocabulary (``data/headings.toml``) and one text normaliser:
+
+- page furniture goes: running headers and footers (text repeated in the page
+  margins), page numbers, the Ofsted address block, contents pages, footnotes
+  and footnote markers, markdown and HTML mark-up;
+- printed characters are normalised (ligatures, soft hyphens, odd spaces), but
+  quotes stay as printed: straight or curly is the report's choice;
+- lines are re-joined into paragraphs and list items across line and page
+  breaks, using vertical gaps and hanging indents (PDF) or sentence ends and
+  letter case (text);
+- headings are told from body text by weight and size (PDF) or by vocabulary
+  and shape (text).
+
+Hyphens at line ends are real hyphens in these reports ("multi-" +
+"agency" is "multi-agency"), so a wrap after a hyphen joins without a space.
 """
 
 from __future__ import annotations
 
-from .models import Block, RawDocument
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .models import Block, Line, RawDocument
+
+# --------------------------------------------------------------------------
+# Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Compiled patterns of ``data/headings.toml``, shared with the sections stage."""
+
+    sections: tuple[tuple[str, re.Pattern[str]], ...]
+    sublabels: re.Pattern[str]
+    list_sublabels: re.Pattern[str]
+    list_sublabel_kinds: frozenset[str]
+    contents: re.Pattern[str]
+    furniture: re.Pattern[str]
+    bullets: str
+    sub_bullets: str
+    numbering: str
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The heading and furniture vocabulary, loaded once per process."""
+    text = resources.files("jtai_tools").joinpath("data/headings.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    sections = tuple((entry["kind"], _alternation(entry["patterns"])) for entry in data["section"])
+    return Vocabulary(
+        sections=sections,
+        sublabels=_alternation(data["sublabels"]["patterns"]),
+        list_sublabels=_alternation(data["list_sublabels"]["patterns"]),
+        list_sublabel_kinds=frozenset(data["list_sublabels"]["kinds"]),
+        contents=_alternation(data["contents"]["patterns"]),
+        furniture=_alternation(data["furniture"]["patterns"]),
+        bullets=data["bullets"]["chars"],
+        sub_bullets=data["bullets"]["sub_chars"],
+        numbering=data["numbering"]["pattern"],
+    )
+
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def heading_key(text: str) -> str:
+    """A heading as the vocabulary sees it: straight quotes, one space, no final stop."""
+    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().rstrip(".:").strip()
+
+
+def heading_kind(text: str) -> str | None:
+    """The section kind a heading names, or ``None`` when the vocabulary does not know it."""
+    key = heading_key(text)
+    for kind, pattern in vocabulary().sections:
+        if pattern.match(key):
+            return kind
+    return None
+
+
+def is_sublabel(text: str) -> bool:
+    """A label inside a section (never a section of its own)."""
+    return bool(vocabulary().sublabels.match(heading_key(text)))
+
+
+def is_list_sublabel(text: str) -> bool:
+    """A group label that does not break a list it stands inside."""
+    return bool(vocabulary().list_sublabels.match(heading_key(text)))
+
+
+# --------------------------------------------------------------------------
+# Character-level normalisation
+
+_CHAR_MAP = str.maketrans({
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+    "\ufb05": "st", "\ufb06": "st",
+    # pdfium's marks for a hyphen it thinks is soft; in these reports it is printed.
+    "\ufffe": "-", "\u00ad": "-", "\u0002": "-", "\u2010": "-", "\u2011": "-",
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None, "\r": None,
+    # superscript digits are footnote markers
+    "\u00b9": None, "\u00b2": None, "\u00b3": None, "\u2070": None, "\u2074": None,
+    "\u2075": None, "\u2076": None, "\u2077": None, "\u2078": None, "\u2079": None,
+})
+_SPACES = re.compile(r"\s+")
+_HTML_TAG = re.compile(r"</?(?:p|br|span|div|strong|em|b|i|u|li|ul|ol|td|tr|th|table|tbody)"
+                       r"\b[^>]*>", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_STARS = re.compile(r"\*\*|__")
+_ENTITIES = {"&amp;": "&", "&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&quot;": '"',
+             "&#39;": "'", "&rsquo;": "\u2019", "&lsquo;": "\u2018"}
+_ENTITY = re.compile("|".join(map(re.escape, _ENTITIES)))
+_PARA_SPLIT = re.compile(r"</p>\s*<p\b[^>]*>", re.IGNORECASE)
+
+
+def normalise_chars(text: str) -> str:
+    """Ligatures, soft hyphens and odd spaces as printed characters; one space between words."""
+    return _SPACES.sub(" ", text.translate(_CHAR_MAP)).strip()
+
+
+def strip_markup(text: str) -> str:
+    """Markdown emphasis and links and HTML tags removed, keeping their words."""
+    if "<" in text:
+        text = _HTML_LINK.sub(r"\1", text)
+        text = _HTML_TAG.sub(" ", text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: _ENTITIES[m.group()], text)
+    if "[" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "*" in text or "__" in text:
+        text = _MD_STARS.sub("", _MD_EMPHASIS.sub(r"\2", text))
+    return text
+
+
+# --------------------------------------------------------------------------
+# Markers: bullets and numbers
+
+
+@lru_cache(maxsize=1)
+def _marker_pattern() -> re.Pattern[str]:
+    vocab = vocabulary()
+    bullet = "[" + re.escape(vocab.bullets) + "\uf000-\uf0ff]"
+    return re.compile(rf"(?P<marker>{bullet}|{vocab.numbering})(?:\s+|(?<=[\uf000-\uf0ff])(?=\S))")
+
+
+def split_marker(text: str) -> tuple[str | None, str]:
+    """``("12.", "Ensure that ...")`` for a line that opens with a bullet or number label."""
+    match = _marker_pattern().match(text)
+    if not match or match.end() >= len(text):
+        return None, text
+    return match.group("marker"), text[match.end():]
+
+
+def is_bullet(marker: str | None) -> bool:
+    return marker is not None and not any(ch.isalnum() for ch in marker.strip("()"))
+
+
+_TERMINAL = re.compile(r"[.!?:;)\]\"'\u2019\u201d]\s*$")
+_LOWER_START = re.compile(r"^[a-z(\u2018'\"]")
+_FOOTNOTE_GLUE = re.compile(r"(?<=[a-z)])\d{1,2}$")
+_PAGE_REF = re.compile(r"(?:\s|\.{2,}\s*)\d{1,3}$")
+_DIGITS = re.compile(r"\d+")
+
+
+def _join(left: str, right: str) -> str:
+    """Two wrapped pieces of one sentence; a hyphen at the wrap is a printed hyphen."""
+    if not left:
+        return right
+    if left.endswith(("-", "/")) and not left.endswith(" -") and right[:1].isalnum():
+        return left + right
+    return f"{left} {right}"
+
+
+# --------------------------------------------------------------------------
+# Entry point
 
 
 def clean_document(raw: RawDocument) -> list[Block]:
     """The document's blocks in reading order."""
-    return [Block(kind="paragraph", text=line.text.strip(), page=line.page)
-            for page in raw.pages for line in page]
+    if raw.format == "pdf":
+        return _PdfCleaner(raw).blocks()
+    return _text_blocks(raw)
+
+
+# --------------------------------------------------------------------------
+# PDF
+
+
+@dataclass(slots=True)
+class _Row:
+    """A printed line after furniture removal, with its layout."""
+
+    text: str
+    page: int
+    size: float
+    bold: bool
+    x0: float
+    top: float
+    span: int = 1  # printed lines: pdfium runs a line wrapped at a soft hyphen into the next
+
+
+class _PdfCleaner:
+    """Layout-driven cleaning of one PDF document."""
+
+    def __init__(self, raw: RawDocument) -> None:
+        self.raw = raw
+        self.vocab = vocabulary()
+        sizes: Counter[float] = Counter()
+        for page in raw.pages:
+            for line in page:
+                if not self._in_margin(line):
+                    sizes[line.size or 0.0] += len(line.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else 12.0
+
+    # ---- furniture -------------------------------------------------------
+
+    def _margin_keys(self) -> set[str]:
+        """Texts repeated in the top or bottom margin of several pages: running headers/footers."""
+        seen: Counter[str] = Counter()
+        for page in self.raw.pages:
+            keys = {self._key(line) for line in page if self._in_margin(line)}
+            seen.update(keys)
+        pages = len(self.raw.pages)
+        need = 2 if pages <= 4 else max(2, pages // 4)
+        return {key for key, count in seen.items() if count >= need}
+
+    @staticmethod
+    def _in_margin(line: Line) -> bool:
+        height = line.page_height or 842.0
+        top = line.top if line.top is not None else height / 2
+        return top < 0.1 * height or top > 0.88 * height
+
+    @staticmethod
+    def _key(line: Line) -> str:
+        return _DIGITS.sub("#", _SPACES.sub(" ", line.text).strip().lower())
+
+    def _rows(self) -> list[_Row]:
+        repeated = self._margin_keys()
+        furniture = self.vocab.furniture
+        rows: list[_Row] = []
+        for page in self.raw.pages:
+            footnote = False
+            for line in page:
+                text = normalise_chars(line.text)
+                if not text:
+                    continue
+                size = line.size or self.body
+                if self._in_margin(line) and self._key(line) in repeated:
+                    continue
+                if furniture.match(text.rstrip()):
+                    continue
+                # A footnote opens with a small raised number and runs, in small
+                # print, to the foot of the page.
+                if size < self.body * 0.75 and text[:1].isdigit():
+                    footnote = True
+                    continue
+                if footnote and size < self.body - 0.5:
+                    continue
+                footnote = False
+                rows.append(_Row(text=text, page=line.page, size=size, bold=bool(line.bold),
+                                 x0=line.x0 if line.x0 is not None else 0.0,
+                                 top=line.top if line.top is not None else 0.0,
+                                 span=1 + line.text.count("\ufffe", 0, len(line.text) - 1)))
+        return _drop_contents(rows, self.vocab.contents)
+
+    # ---- blocks ----------------------------------------------------------
+
+    def _is_heading_row(self, row: _Row, marker: str | None) -> bool:
+        words = row.text.count(" ") + 1
+        if words > 30 or (marker is not None and not row.bold):
+            return False
+        if row.bold:
+            return True
+        return row.size >= self.body + 1.5
+
+    def blocks(self) -> list[Block]:
+        rows = self._rows()
+        blocks: list[Block] = []
+        current: Block | None = None
+        # Layout of the open block: x0 of its first line, of its continuation
+        # lines, and the previous row.
+        first_x = cont_x = 0.0
+        prev: _Row | None = None
+        level0_x: float | None = None  # x0 of the latest top-level item marker
+        for row in rows:
+            marker, rest = split_marker(row.text)
+            if marker is not None and marker in "-–—" and prev is not None and current \
+                    and current.kind != "heading" and not _TERMINAL.search(current.text) \
+                    and abs(row.x0 - cont_x) < 3:
+                marker, rest = None, row.text  # a dash that wrapped to the line start
+            if self._is_heading_row(row, marker):
+                text = _FOOTNOTE_GLUE.sub("", row.text).strip()
+                if (current is not None and current.kind == "heading" and prev is not None
+                        and prev.bold == row.bold and abs(prev.size - row.size) < 0.6
+                        and prev.page == row.page and 0 < row.top - prev.top < row.size * 2.2):
+                    current.text = _join(current.text, text)
+                else:
+                    current = Block(kind="heading", text=text, page=row.page, size=row.size,
+                                    bold=row.bold)
+                    blocks.append(current)
+                    level0_x = None
+                prev = row
+                continue
+            if marker is not None:
+                level = int(level0_x is not None and (
+                    row.x0 > level0_x + 8
+                    or (marker in self.vocab.sub_bullets and row.x0 > level0_x + 4)))
+                if level == 0:
+                    level0_x = row.x0
+                current = Block(kind="item", text=rest, page=row.page, marker=marker.strip(),
+                                level=level, size=row.size, bold=row.bold)
+                blocks.append(current)
+                first_x, cont_x = row.x0, -1.0
+                prev = row
+                continue
+            if current is not None and current.kind != "heading" and prev is not None \
+                    and self._continues(current, prev, row, first_x, cont_x):
+                current.text = _join(current.text, row.text)
+                if cont_x < 0:
+                    cont_x = row.x0
+                prev = row
+                continue
+            current = Block(kind="paragraph", text=row.text, page=row.page, size=row.size,
+                            bold=row.bold)
+            blocks.append(current)
+            first_x, cont_x = row.x0, -1.0
+            if level0_x is not None and row.x0 <= level0_x + 4:
+                level0_x = None
+            prev = row
+        return [b for b in blocks if b.text]
+
+    def _continues(self, block: Block, prev: _Row, row: _Row, first_x: float,
+                   cont_x: float) -> bool:
+        """Whether ``row`` carries on the open paragraph or item."""
+        if abs(row.size - prev.size) > 1.5 and row.size < self.body - 1:
+            return False
+        ended = bool(_TERMINAL.search(block.text))
+        starts_lower = bool(_LOWER_START.match(row.text))
+        if row.page == prev.page:
+            gap = row.top - prev.top - (prev.span - 1) * row.size * 1.2
+            if gap <= 0 or gap > row.size * 1.6:
+                # A new paragraph, unless it is a column or gap artefact in mid-sentence.
+                return gap > 0 and not ended and starts_lower and gap < row.size * 3
+            return not (block.kind == "item" and cont_x < 0 and row.x0 < first_x - 2)
+        # Page break: the sentence (or the item's hanging indent) carries on.
+        if not ended:
+            return True
+        if block.kind == "item":
+            indent = cont_x if cont_x > 0 else first_x + 8
+            return abs(row.x0 - indent) < 3 and row.x0 > first_x + 4
+        return starts_lower
+
+
+def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
+    """Rows without contents pages: the contents heading and the entries that follow it."""
+    out: list[_Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if contents.match(heading_key(row.text)):
+            index = _skip_entries([r.text for r in rows], index + 1)
+            continue
+        out.append(row)
+        index += 1
+    return out
+
+
+def _skip_entries(texts: list[str], index: int) -> int:
+    """The index after a run of contents entries (lines ending in a page number).
+
+    An entry may wrap: one line without a page number is allowed when the next
+    line ends with one.
+    """
+    while index < len(texts):
+        if _PAGE_REF.search(texts[index]):
+            index += 1
+        elif index + 1 < len(texts) and _PAGE_REF.search(texts[index + 1]) \
+                and len(texts[index]) < 100:
+            index += 2
+        else:
+            break
+    return index
+
+
+# --------------------------------------------------------------------------
+# Text and markdown
+
+_MD_HEADING = re.compile(r"^#{1,6}\s*")
+_WORDS = re.compile(r"\S+")
+
+
+def _text_lines(raw: RawDocument) -> list[tuple[str, int, int]]:
+    """(text, page, indent) of each non-blank line, mark-up removed, HTML paragraphs split."""
+    vocab = vocabulary()
+    out: list[tuple[str, int, int]] = []
+    for page in raw.pages:
+        for line in page:
+            raw_text = line.text.replace("\t", "    ")
+            indent = len(raw_text) - len(raw_text.lstrip(" "))
+            pieces = _PARA_SPLIT.split(raw_text) if "<p" in raw_text.lower() else [raw_text]
+            for piece in pieces:
+                text = piece.strip()
+                heading = bool(_MD_HEADING.match(text))
+                if heading:
+                    text = _MD_HEADING.sub("", text)
+                text = normalise_chars(strip_markup(text))
+                if not text or vocab.furniture.match(text):
+                    continue
+                if heading:
+                    indent = -1  # marks a markdown heading
+                out.append((text, line.page, indent))
+    return out
+
+
+def _iter_raw(raw: RawDocument) -> list[str]:
+    return [line.text.strip() for page in raw.pages for line in page]
+
+
+def _looks_like_heading(text: str, next_text: str | None) -> bool:
+    """A short line with no sentence end, that the next line does not continue."""
+    if heading_kind(text) is not None or is_sublabel(text):
+        return True
+    words = len(_WORDS.findall(text))
+    if words > 14 or _TERMINAL.search(text) or text.endswith(","):
+        return False
+    if not (text[:1].isupper() or text[:1].isdigit()):
+        return False
+    return not (next_text is not None and _LOWER_START.match(next_text))
+
+
+def _text_blocks(raw: RawDocument) -> list[Block]:
+    vocab = vocabulary()
+    lines = [(normalise_chars(strip_markup(_MD_HEADING.sub("", t))), p, i)
+             for t, p, i in _text_lines(raw)]
+    footnote_texts = {normalise_chars(t) for t in _iter_raw(raw)
+                      if t[:1] in "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"}
+    lines = [entry for entry in lines if entry[0] not in footnote_texts]
+    texts = [t for t, _, _ in lines]
+    blocks: list[Block] = []
+    current: Block | None = None
+    index = 0
+    while index < len(lines):
+        text, page, indent = lines[index]
+        if vocab.contents.match(heading_key(text)):
+            index = _skip_entries(texts, index + 1)
+            current = None
+            continue
+        index += 1
+        next_text = texts[index] if index < len(texts) else None
+        marker, rest = split_marker(text)
+        if marker is not None:
+            level = 1 if indent > 0 else 0
+            current = Block(kind="item", text=rest, page=page, marker=marker, level=level)
+            blocks.append(current)
+            continue
+        if current is not None and current.kind != "heading" and indent >= 0 \
+                and not _TERMINAL.search(current.text) \
+                and (_LOWER_START.match(text) or current.text.endswith(("-", ",", "–"))):
+            current.text = _join(current.text, text)
+            continue
+        if indent < 0 or _looks_like_heading(text, next_text):
+            current = Block(kind="heading", text=_FOOTNOTE_GLUE.sub("", text).strip(), page=page)
+        else:
+            current = Block(kind="paragraph", text=text, page=page)
+        blocks.append(current)
+    return blocks

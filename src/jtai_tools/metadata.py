@@ -1,15 +1,680 @@
 """Metadata stage: who, what and when a report is about.
 
-PLACEHOLDER until the report-type signatures are in place.
+The metadata is read from the report's own words, never from its file name:
+the title or subject line gives the inspection type and the area, the cover
+gives the dates and the judgement table, the opening paragraph gives the
+inspectorates and (for JTAI letters) the inspection focus.
+
+Reading works on the raw lines of the document rather than on the cleaned
+blocks and sections, because the cover table, the subject line and the
+address block are exactly what the later stages throw away. Section headings
+are only a second source for judgements printed as headings
+("... help and protection: good").
+
+All vocabulary lives in data files: ``data/report_types.toml`` (title
+signatures, date and inspectorate phrases, judgement labels) and
+``data/areas.csv`` (the English local authorities with children's services
+and the names reports give them). Everything is compiled once per process,
+so reading one report's metadata costs a few regular-expression searches.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import csv
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
 
-from .models import Area, Block, Metadata, RawDocument, Section
+from .models import Area, Block, Fieldwork, Metadata, RawDocument, Section
+
+#: Month names and the abbreviations reports use, to month numbers.
+MONTHS: dict[str, int] = {
+    "january": 1, "jan": 1,
+    "february": 2, "feb": 2,
+    "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "may": 5,
+    "june": 6, "jun": 6,
+    "july": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+
+#: Canonical grades for the ways reports print them.
+GRADES: dict[str, str] = {
+    "outstanding": "outstanding",
+    "good": "good",
+    "inadequate": "inadequate",
+    "requires improvement": "requires improvement",
+    "require improvement": "requires improvement",
+    "requires improvement to be good": "requires improvement",
+    "require improvement to be good": "requires improvement",
+}
+
+#: Characters made plain before matching (typographic quotes, odd spaces).
+_PLAIN_CHARS: tuple[tuple[str, str], ...] = (
+    ("\u2019", "'"), ("\u2018", "'"), ("\u201b", "'"), ("\u2032", "'"),
+    ("\u201c", '"'), ("\u201d", '"'),
+    ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\t", " "),
+    ("\u00ad", ""),
+)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    """Straight quotes and plain spaces (str.replace is far faster than translate)."""
+    for old, new in _PLAIN_CHARS:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d"
+_SEP = r"\s*(?:to|and|until|[-\u2010\u2011\u2012\u2013\u2014\u2212])\s*"
+_DATE_TEXT = rf"(?P<d>{_DAY})\s+(?P<m>{_MONTH})\s*,?\s+(?P<y>{_YEAR})"
+_DATE_RE = re.compile(rf"\b{_DATE_TEXT}\b", re.IGNORECASE)
+_RANGE_RE = re.compile(
+    rf"\b(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?(?:\s*,?\s+(?P<y1>{_YEAR}))?{_SEP}"
+    rf"(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})\s*,?\s+(?P<y2>{_YEAR})\b"
+    rf"|\b{_DATE_TEXT}\b",
+    re.IGNORECASE,
+)
+_LETTER_DATE_RE = re.compile(rf"^(?:Date:?\s*)?{_DATE_TEXT}\s*$", re.IGNORECASE)
+_HEADING_MARK_RE = re.compile(r"^[ \t]*#+[ \t]*", re.MULTILINE)
+_TAG_RE = re.compile(r"<[^>\n]{1,40}>")
+#: How many lines at the top of the first page may hold a letter's date.
+_FIRST_LINES = 60
+_SOFT_BREAK_RE = re.compile("\ufffe\\s*")
+_SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"[A-Za-z0-9]+|&")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_PAREN_RE = re.compile(r"\s*\([^()]*\)")
+
+
+# ---------------------------------------------------------------------------
+# Data files
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeSignature:
+    type: str
+    titles: tuple[re.Pattern[str], ...]
+    phrases: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    key: str
+    label: re.Pattern[str]
+    head_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    head_chars: int
+    types: tuple[_TypeSignature, ...]
+    not_inspection: tuple[tuple[re.Pattern[str], str], ...]
+    drop_suffixes: tuple[str, ...]
+    lookup_prefixes: tuple[str, ...]
+    lookup_suffixes: tuple[str, ...]
+    published: tuple[re.Pattern[str], ...]
+    letter_date_lines: int
+    fieldwork: tuple[re.Pattern[str], ...]
+    fieldwork_window: int
+    closing: tuple[str, ...]
+    closing_lines: int
+    involvement: tuple[re.Pattern[str], ...]
+    bodies: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    focus_patterns: tuple[re.Pattern[str], ...]
+    focus_drop_prefixes: tuple[str, ...]
+    labels: dict[str, tuple[_Label, ...]]
+    send_outcomes: tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+@lru_cache(maxsize=1)
+def _config() -> _Config:
+    """The compiled contents of ``data/report_types.toml`` (read once per process)."""
+    text = resources.files("jtai_tools").joinpath("data/report_types.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    judgements = data["judgements"]
+    labels = {
+        kind: tuple(
+            _Label(
+                key=row["key"],
+                label=re.compile(f"(?:{row['label']}){judgements['grade']}"),
+                head_only=bool(row.get("head_only", False)),
+            )
+            for row in judgements.get(kind, [])
+        )
+        for kind in ("ilacs", "sif")
+    }
+    return _Config(
+        head_chars=int(data["head_chars"]),
+        types=tuple(
+            _TypeSignature(
+                row["type"],
+                _compile_all(row.get("titles", [])),
+                _compile_all(row.get("phrases", [])),
+            )
+            for row in data["types"]
+        ),
+        not_inspection=tuple(
+            (re.compile(row["pattern"]), row["reason"]) for row in data["not_inspection"]
+        ),
+        drop_suffixes=tuple(data["names"]["drop_suffixes"]),
+        lookup_prefixes=tuple(data["names"]["lookup_prefixes"]),
+        lookup_suffixes=tuple(data["names"]["lookup_suffixes"]),
+        published=_compile_all(data["dates"]["published"]),
+        letter_date_lines=int(data["dates"]["letter_date_lines"]),
+        fieldwork=_compile_all(data["dates"]["fieldwork"]),
+        fieldwork_window=int(data["dates"]["fieldwork_window"]),
+        closing=tuple(data["inspectorates"]["closing"]),
+        closing_lines=int(data["inspectorates"]["closing_lines"]),
+        involvement=_compile_all(data["inspectorates"]["involvement"]),
+        bodies=tuple(
+            (row["name"], _compile_all(row["patterns"])) for row in data["inspectorates"]["bodies"]
+        ),
+        focus_patterns=_compile_all(data["jtai_focus"]["patterns"]),
+        focus_drop_prefixes=tuple(data["jtai_focus"]["drop_prefixes"]),
+        labels=labels,
+        send_outcomes=tuple(
+            (re.compile(row["pattern"]), row["outcome"]) for row in judgements["area_send"]
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Areas:
+    names: tuple[str, ...]
+    lookup: dict[str, str]  # normalised name or alias -> short name
+    aliases: dict[str, tuple[str, ...]]  # short name -> formal names, longest first
+    first_words: frozenset[str]  # first words of every name and alias (lower case)
+    longest: int  # most words in a name or alias
+
+
+def _name_key(text: str) -> str:
+    """A spelling-proof key for an area name: lower case, '&' as 'and', no punctuation."""
+    text = _plain(text).lower().replace("&", " and ")
+    text = re.sub(r"[.,'\-]", " ", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _alias_regex(name: str) -> str:
+    """A pattern for a name as running text may print it ('and'/'&', hyphen/space)."""
+    words = re.split(r"[\s\-]+", name.replace("&", " and "))
+    parts = [r"(?:and|&)" if w.lower() == "and" else re.escape(w) for w in words if w]
+    return r"[\s\-]+".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _areas() -> _Areas:
+    """``data/areas.csv`` as lookup tables (read once per process)."""
+    text = resources.files("jtai_tools").joinpath("data/areas.csv").read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    lookup: dict[str, str] = {}
+    aliases: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        name = row["name"].strip()
+        formal = [a.strip() for a in row["aliases"].split("|") if a.strip()]
+        aliases[name] = tuple(sorted(formal, key=lambda a: (-len(a), a)))
+        for form in (name, *formal):
+            lookup.setdefault(_name_key(form), name)
+    return _Areas(
+        names=tuple(sorted(aliases)),
+        lookup=lookup,
+        aliases=aliases,
+        first_words=frozenset(key.split()[0] for key in lookup),
+        longest=max(len(key.split()) for key in lookup),
+    )
+
+
+def known_areas() -> list[str]:
+    """Short names of all local authorities in ``data/areas.csv``, sorted."""
+    return list(_areas().names)
+
+
+def area_aliases(name: str) -> list[str]:
+    """The formal names and aliases reports use for an area (empty when unknown)."""
+    return list(_areas().aliases.get(name, ()))
+
+
+def resolve_area(text: str) -> str | None:
+    """The short area name for a formal name or alias, e.g. 'Royal Borough of Greenwich'.
+
+    Prefixes such as 'London Borough of' and suffixes such as 'County Council'
+    or 'Local Area Partnership' are peeled off until a known name is left.
+    Returns ``None`` when the text names no known area.
+    """
+    if not text or not text.strip():
+        return None
+    areas = _areas()
+    config = _config()
+    key = _name_key(text)
+    prefixes = tuple(_name_key(p) + " " for p in config.lookup_prefixes)
+    suffixes = tuple(" " + _name_key(s) for s in config.lookup_suffixes)
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        current = todo.pop(0)
+        if not current or current in seen:
+            continue
+        seen.add(current)
+        if current in areas.lookup:
+            return areas.lookup[current]
+        todo.extend(current[len(p) :] for p in prefixes if current.startswith(p))
+        todo.extend(current[: -len(s)] for s in suffixes if current.endswith(s))
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Text
+
+
+class _Text:
+    """The document's words in the forms the readers below need.
+
+    ``head`` (the opening text, normalised) is built at once; ``full`` (the
+    whole document) only when a reader needs it, as few do.
+    """
+
+    def __init__(self, raw: RawDocument, head_chars: int) -> None:
+        self._raw = raw
+        first_page = raw.pages[0] if raw.pages else []
+        self.first_lines = [_plain_line(line.text) for line in first_page[:_FIRST_LINES]]
+        lines: list[str] = []
+        size = 0
+        for page in raw.pages:
+            for line in page:
+                lines.append(line.text)
+                size += len(line.text) + 1
+                if size >= head_chars * 2:
+                    break
+            else:
+                continue
+            break
+        self.head = _join(lines)[:head_chars]
+        self._full: str | None = None
+
+    def after_last(self, headings: tuple[str, ...], count: int) -> str:
+        """``count`` lines (normalised) after the last line opening with a heading.
+
+        Headings are tried in order; the first one present wins.
+        """
+        lines = [line.text.lstrip(" #*") for page in self._raw.pages for line in page]
+        for heading in headings:
+            for index in range(len(lines) - 1, -1, -1):
+                if lines[index].startswith(heading):
+                    return _join(lines[index : index + count])
+        return ""
+
+    @property
+    def full(self) -> str:
+        if self._full is None:
+            self._full = _join(line.text for page in self._raw.pages for line in page)
+        return self._full
+
+
+def _strip_markup(text: str) -> str:
+    """Markdown heading marks, bold marks and inline HTML tags, which text extractions carry."""
+    if "**" in text:
+        text = text.replace("**", "")
+    if "__" in text:
+        text = text.replace("__", "")
+    if "#" in text:
+        text = _HEADING_MARK_RE.sub("", text)
+    if "<" in text:
+        text = _TAG_RE.sub("", text)
+    return text
+
+
+def _plain_line(text: str) -> str:
+    return _strip_markup(_plain(text)).strip()
+
+
+def _join(lines: Iterable[str]) -> str:
+    """Lines as one normalised string: plain characters, markup gone, single spaces."""
+    text = _strip_markup(_plain("\n".join(lines)))
+    if "\ufffe" in text:
+        text = _SOFT_BREAK_RE.sub("-", text)
+    return " ".join(text.split())
+
+
+def _normalise(text: str) -> str:
+    return _join([text])
+
+
+# ---------------------------------------------------------------------------
+# Inspection type and area
+
+
+@dataclass(frozen=True, slots=True)
+class _Title:
+    type: str
+    name: str | None
+    start: int
+
+
+def _find_title(head: str, config: _Config) -> _Title | None:
+    """The earliest title or subject line in the opening text, and the area it names."""
+    best: _Title | None = None
+    for signature in config.types:
+        for pattern in signature.titles:
+            match = pattern.search(head)
+            if match and (best is None or match.start() < best.start):
+                name = match.groupdict().get("name")
+                best = _Title(signature.type, name.strip(" ,;:") if name else None, match.start())
+    return best
+
+
+def _phrase_type(head: str, config: _Config) -> str | None:
+    """The type whose signature phrase appears earliest, for reports without a title."""
+    best: tuple[int, str] | None = None
+    for signature in config.types:
+        for pattern in signature.phrases:
+            match = pattern.search(head)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), signature.type)
+    return best[1] if best else None
+
+
+def _not_inspection_reason(head: str, config: _Config) -> str:
+    for pattern, reason in config.not_inspection:
+        if pattern.search(head):
+            return reason
+    return "no inspection title or signature found"
+
+
+def _clean_full_name(name: str, config: _Config) -> str:
+    name = _SPACE_RE.sub(" ", name).strip(" ,;:")
+    for suffix in config.drop_suffixes:
+        if name.lower().endswith(suffix.lower()) and len(name) > len(suffix):
+            name = name[: -len(suffix)].strip()
+    return name
+
+
+def _mentions(text: str) -> list[tuple[int, str, str]]:
+    """Area names printed in running text: (offset, short name, printed form).
+
+    Words are matched against the names' keys, longest name first, starting
+    only at capitalised words ('reading' and 'bury' are words, not places).
+    A dictionary walk over the words is much faster than one huge regex.
+    """
+    areas = _areas()
+    words = list(_WORD_RE.finditer(text))
+    keys = [w.group(0).lower().replace("&", "and") for w in words]
+    found: list[tuple[int, str, str]] = []
+    i = 0
+    while i < len(words):
+        if keys[i] not in areas.first_words or not words[i].group(0)[:1].isupper():
+            i += 1
+            continue
+        for n in range(min(areas.longest, len(words) - i), 0, -1):
+            owner = areas.lookup.get(" ".join(keys[i : i + n]))
+            if owner:
+                start, end = words[i].start(), words[i + n - 1].end()
+                found.append((start, owner, text[start:end]))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _area_from_mentions(text: str) -> str | None:
+    """The area named most often (earliest on a tie), when no title names one."""
+    counts: dict[str, list[int]] = {}
+    for offset, owner, _ in _mentions(text):
+        counts.setdefault(owner, []).append(offset)
+    if not counts:
+        return None
+    return min(counts, key=lambda k: (-len(counts[k]), counts[k][0]))
+
+
+def _formal_name(name: str, text: str) -> str | None:
+    """The first formal name of the area printed in the text (else its plain name)."""
+    areas = _areas()
+    plain: str | None = None
+    best: tuple[int, str] | None = None
+    for offset, owner, printed in _mentions(text):
+        if owner != name:
+            continue
+        if _name_key(printed) == _name_key(name):
+            plain = plain or printed
+        elif best is None or offset < best[0]:
+            best = (offset, printed)
+    if best:
+        return best[1]
+    return plain or (areas.aliases[name][0] if areas.aliases.get(name) else None)
+
+
+def _read_area(title: _Title | None, text: _Text, config: _Config) -> tuple[Area, list[str]]:
+    warnings: list[str] = []
+    full_name = _clean_full_name(title.name, config) if title and title.name else None
+    name = resolve_area(full_name) if full_name else None
+    if name is None and full_name:
+        # A subject line that names more than the area ("... response to
+        # neglect in Hackney"): the area is the place printed inside it.
+        inside = _mentions(full_name)
+        if inside:
+            name, full_name = inside[-1][1], inside[-1][2]
+    if name is None:
+        name = _area_from_mentions(text.head)
+        if full_name and name is None:
+            warnings.append(f"area not recognised ('{full_name}')")
+    if full_name is None and name is not None:
+        full_name = _formal_name(name, text.head)
+    if name is None:
+        name = re.sub(r"[^a-z0-9]+", " ", (full_name or "").lower()).strip() or "unknown"
+        if not full_name:
+            warnings.append("no area name found")
+    return Area(name=name, full_name=full_name), warnings
+
+
+# ---------------------------------------------------------------------------
+# Dates
+
+
+def _iso(day: str, month: str, year: str | int) -> str | None:
+    number = MONTHS.get(month.lower().rstrip("."))
+    if number is None:
+        return None
+    try:
+        return date(int(year), number, int(re.sub(r"\D", "", day))).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """The first 'D Month YYYY' date in the text, as an ISO date."""
+    match = _DATE_RE.search(_plain(text))
+    return _iso(match["d"], match["m"], match["y"]) if match else None
+
+
+def parse_date_range(text: str) -> tuple[str, str] | None:
+    """The first date or date range in the text, as ISO start and end.
+
+    Handles '15 to 26 November 2021', '30 April and 1 May 2025',
+    '26 February 2018–22 March 2018', '30 December to 3 January 2021'
+    (the start falls in the previous year) and single dates (start = end).
+    """
+    match = _RANGE_RE.search(_plain(text))
+    if not match:
+        return None
+    if match["d"]:
+        one = _iso(match["d"], match["m"], match["y"])
+        return (one, one) if one else None
+    m1 = match["m1"] or match["m2"]
+    year2 = int(match["y2"])
+    end = _iso(match["d2"], match["m2"], year2)
+    start = _iso(match["d1"], m1, match["y1"] or year2)
+    if start and end and start > end and not match["y1"]:
+        start = _iso(match["d1"], m1, year2 - 1)
+    if not start or not end:
+        return None
+    return start, end
+
+
+def _read_date(text: _Text, config: _Config) -> str | None:
+    """The printed publication date, or the letter's date line near the top."""
+    for pattern in config.published:
+        match = pattern.search(text.head)
+        if match:
+            found = _DATE_RE.match(text.head, match.end())
+            if found:
+                return _iso(found["d"], found["m"], found["y"])
+    for line in text.first_lines[: config.letter_date_lines]:
+        found = _LETTER_DATE_RE.match(line)
+        if found:
+            return _iso(found["d"], found["m"], found["y"])
+    return None
+
+
+def _read_fieldwork(text: _Text, config: _Config) -> Fieldwork:
+    anchors = sorted(
+        match.end() for pattern in config.fieldwork if (match := pattern.search(text.head))
+    )
+    for end in anchors:
+        found = parse_date_range(text.head[end : end + config.fieldwork_window])
+        if found:
+            return Fieldwork(start=found[0], end=found[1])
+    return Fieldwork()
+
+
+# ---------------------------------------------------------------------------
+# Inspectorates, focus, judgements
+
+
+def _read_inspectorates(text: _Text, config: _Config) -> list[str]:
+    """Canonical inspectorates named where the report says who did the work.
+
+    An empty list means Ofsted alone, as most reports are.
+    """
+    lead = config.bodies[0][0]
+    others = [p for body, patterns in config.bodies if body != lead for p in patterns]
+    found: set[str] = set()
+    for region in (text.head, text.after_last(config.closing, config.closing_lines)):
+        if not any(p.search(region) for p in others):
+            continue
+        for sentence in _SENTENCE_RE.split(region):
+            if not any(p.search(sentence) for p in config.involvement):
+                continue
+            for body, patterns in config.bodies:
+                if any(p.search(sentence) for p in patterns):
+                    found.add(body)
+    if not found - {lead}:
+        return []
+    return [body for body, _ in config.bodies if body in found or body == lead]
+
+
+def _read_focus(text: _Text, area: Area, config: _Config) -> str | None:
+    """What a JTAI letter says the inspection was of, without the area's name."""
+    for pattern in config.focus_patterns:
+        match = pattern.search(text.head)
+        if not match:
+            continue
+        focus = _PAREN_RE.sub("", match["focus"])
+        changed = True
+        while changed:
+            changed = False
+            for prefix in config.focus_drop_prefixes:
+                if focus.lower().startswith(prefix):
+                    focus = focus[len(prefix) :]
+                    changed = True
+        names = [*area_aliases(area.name), area.name]
+        if area.full_name:
+            names.append(area.full_name)
+        names = sorted(set(names), key=lambda n: (-len(n), n))
+        in_area = r"\s+in\s+(?:the\s+)?(?:" + "|".join(_alias_regex(n) for n in names) + r")\b"
+        focus = re.sub(in_area, "", focus, flags=re.IGNORECASE)
+        focus = _SPACE_RE.sub(" ", focus).strip(" ,;:'\"")
+        return focus or None
+    return None
+
+
+def _grade_after(pattern: re.Pattern[str], text: str) -> str | None:
+    """The canonical grade printed after the first occurrence of a judgement label."""
+    match = pattern.search(text)
+    return GRADES.get(_SPACE_RE.sub(" ", match["grade"].lower())) if match else None
+
+
+def _read_judgements(
+    kind: str, text: _Text, sections: list[Section], config: _Config
+) -> dict[str, str]:
+    if kind == "area-send":
+        hits = [
+            (match.start(), outcome)
+            for pattern, outcome in config.send_outcomes
+            if (match := pattern.search(text.head))
+        ]
+        return {"outcome": min(hits)[1]} if hits else {}
+    labels = config.labels.get(kind)
+    if not labels:
+        return {}
+    headings = " ".join(_normalise(s.heading) for s in sections if s.heading)
+    judgements: dict[str, str] = {}
+    for label in labels:
+        grade = _grade_after(label.label, text.head)
+        if grade is None and not label.head_only:
+            grade = _grade_after(label.label, text.full)
+            if grade is None and headings:
+                grade = _grade_after(label.label, headings)
+        if grade:
+            judgements[label.key] = grade
+    return judgements
+
+
+# ---------------------------------------------------------------------------
+# The stage
 
 
 def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]) -> Metadata:
-    """Area, inspection type, dates, inspectorates, JTAI focus and judgements."""
-    return Metadata(area=Area(name=Path(raw.path).stem.split("-")[0]), inspection_type="other")
+    """Area, inspection type, dates, inspectorates, JTAI focus and judgements.
+
+    ``blocks`` are not needed (the raw lines carry the cover and subject line);
+    ``sections`` add their headings as a second place to find judgements.
+    Anything that could not be read is left empty and named in ``warnings``.
+    """
+    del blocks  # the raw lines hold everything read here
+    config = _config()
+    text = _Text(raw, config.head_chars)
+    warnings: list[str] = []
+
+    title = _find_title(text.head, config)
+    kind = title.type if title else _phrase_type(text.head, config)
+    area, area_problems = _read_area(title, text, config)
+    warnings.extend(f"{raw.path}: {problem}" for problem in area_problems)
+    published = _read_date(text, config)
+
+    if kind is None:
+        reason = _not_inspection_reason(text.head, config)
+        warnings.append(f"{raw.path}: not an inspection report ({reason}); kept as type other")
+        return Metadata(area=area, inspection_type="other", date=published, warnings=warnings)
+
+    fieldwork = _read_fieldwork(text, config)
+    if fieldwork.start is None:
+        warnings.append(f"{raw.path}: no inspection or visit dates found")
+    meta = Metadata(
+        area=area,
+        inspection_type=kind,
+        date=published,
+        fieldwork=fieldwork,
+        inspectorates=_read_inspectorates(text, config),
+        jtai_focus=_read_focus(text, area, config) if kind == "jtai" else None,
+        judgements=_read_judgements(kind, text, sections, config),
+        warnings=warnings,
+    )
+    if kind == "jtai" and meta.jtai_focus is None:
+        warnings.append(f"{raw.path}: JTAI letter without a stated focus")
+    return meta

@@ -12,7 +12,9 @@ that names the file and says what is wrong, so a batch can report it and go on.
 
 from __future__ import annotations
 
+import codecs
 import ctypes
+import errno
 import hashlib
 import re
 from pathlib import Path
@@ -33,13 +35,29 @@ _LEAD_SKIP = " \t\u2022\u25aa\u25a0\u25fc\u25cf\u2013\u2014\u2212-*\uf0b7\uf0a7\
 _LINE = re.compile(r"[^\r\n]+")
 
 
-class InputError(Exception):
-    """A file that cannot be read as a report; ``str()`` is the one-line reason."""
+#: Control characters (and lone surrogates from undecodable file names) that must
+#: not reach a terminal or a log: a hostile file name could otherwise start a new
+#: line or move the cursor.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
-    def __init__(self, path: str | Path, problem: str) -> None:
+
+def printable(text: str) -> str:
+    """``text`` on one safe line: control characters are shown as escapes like ``\\n``."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class InputError(Exception):
+    """A file that cannot be read as a report; ``str()`` is the one-line reason.
+
+    ``fatal=False`` marks a notice about an input that was handled (a symlink
+    loop not followed), which is reported but is not a failure.
+    """
+
+    def __init__(self, path: str | Path, problem: str, *, fatal: bool = True) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        self.fatal = fatal
+        super().__init__(printable(f"{self.path}: {problem}"))
 
 
 def read_document(path: str | Path, data: bytes | None = None) -> RawDocument:
@@ -59,12 +77,16 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(path, "is a broken link (its target does not exist)") from None
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a file") from None
     except PermissionError:
         raise InputError(path, "permission denied") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(path, "is a symlink loop (the link points back to itself)") from None
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
@@ -77,9 +99,22 @@ def _sniff_not_pdf(data: bytes) -> str | None:
         return None
     if head.startswith((b"{", b"[")):
         return "is JSON, not a PDF"
+    for signature, kind in _OTHER_FORMATS:
+        if data.startswith(signature):
+            return f"is {kind} saved with a .pdf name, not a PDF"
     if b"\x00" not in data[:1024] and _looks_like_text(data[:4096]):
         return "is plain text saved with a .pdf name, not a PDF"
     return "is not a PDF (no %PDF header)"
+
+
+#: Start-of-file signatures of formats that users mistake for PDFs.
+_OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive or Word/Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Word/Office document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"{\\rtf", "an RTF document"),
+)
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -104,8 +139,15 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
         if "format" in message or "file" in message:
             raise InputError(path, "is a damaged or truncated PDF and cannot be opened") from None
         raise InputError(path, f"cannot be opened as a PDF ({exc})") from None
+    pages: list[list[Line]] = []
     try:
-        pages = [_pdf_page_lines(pdf, index) for index in range(len(pdf))]
+        for index in range(len(pdf)):
+            try:
+                pages.append(_pdf_page_lines(pdf, index))
+            except pdfium.PdfiumError:
+                raise InputError(
+                    path, f"page {index + 1} is damaged and cannot be read"
+                ) from None
     finally:
         pdf.close()
     if not pages:
@@ -151,16 +193,17 @@ def _line_with_layout(handle: object, text: str, start: int, page: int, height: 
     size = float(pdfium_c.FPDFText_GetFontSize(handle, char))
     weight = int(pdfium_c.FPDFText_GetFontWeight(handle, char))
     bold = weight >= 600 or _font_name_is_bold(handle, char)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
-    pdfium_c.FPDFText_GetCharBox(handle, start, *boxes)
+    # The loose box spans the font's ascent and descent, so its top is the same
+    # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
+    box = pdfium_c.FS_RECTF()
+    pdfium_c.FPDFText_GetLooseCharBox(handle, start, ctypes.byref(box))
     return Line(
         text=text,
         page=page,
         size=round(size, 1),
         bold=bold,
-        x0=round(left.value, 1),
-        top=round(height - top.value, 1),
+        x0=round(box.left, 1),
+        top=round(height - box.top, 1),
         page_height=round(height, 1),
     )
 
@@ -173,16 +216,26 @@ def _font_name_is_bold(handle: object, char: int) -> bool:
     return "bold" in name or "black" in name or "heavy" in name
 
 
+#: Control characters removed from text input (tab, newline, CR and form feed are kept).
+_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _read_text(path: Path, data: bytes, digest: str) -> RawDocument:
     warnings: list[str] = []
-    if b"\x00" in data[:8192] or not _looks_like_text(data[:8192]):
-        raise InputError(path, "is binary data, not text (expected UTF-8 text or a PDF)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        warnings.append(f"{path}: not UTF-8; read as Windows-1252 (Latin-1)")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(path, "is damaged UTF-16 text") from None
+    else:
+        if b"\x00" in data[:8192] or not _looks_like_text(data[:8192]):
+            raise InputError(path, "is binary data, not text (expected UTF-8 text or a PDF)")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            warnings.append(printable(f"{path}: not UTF-8; read as Windows-1252 (Latin-1)"))
+    text = _TEXT_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     pages = []
     for number, page_text in enumerate(text.split("\f"), start=1):
         pages.append([Line(text=raw, page=number) for raw in page_text.split("\n") if raw.strip()])

@@ -1,22 +1,194 @@
 """Sections stage: blocks in, the report's sections and findings out.
 
-PLACEHOLDER until the heading vocabulary is in place.
+A heading the vocabulary knows (``data/headings.toml``) opens a section of its
+kind; any other heading opens an ``other`` section; sub-labels ("Summary",
+"Previous Ofsted inspections", ...) and group labels inside a list ("Priority
+and immediate action") open nothing, so a list is never cut in two.
+
+In list sections (improve, strengths, recommendations) the printed list is
+rebuilt the way a reader sees it:
+
+- bullets or numbers are the items; a lead-in paragraph before them ("The
+  local authority needs to take action in:") stays a paragraph;
+- a sub-bullet belongs to the item above it and is joined into it;
+- when the list is a run of paragraphs, each followed by its own bullets (area
+  SEND "Areas for improvement"), or the bullets are pieces of one sentence
+  (ending in ";" or "; and"), each paragraph and its bullets form one item;
+- a list of plain paragraphs is a list of items.
+
+Findings are one per item of a list section and one per sentence of the
+narrative sections.
 """
 
 from __future__ import annotations
 
-from .models import Block, Finding, Section
+import re
+from dataclasses import dataclass
+
+from .clean import heading_kind, is_list_sublabel, is_sublabel, vocabulary
+from .models import LIST_SECTION_KINDS, Block, Finding, Section
+
+#: Section kinds whose paragraphs are split into sentence findings.
+NARRATIVE_KINDS: frozenset[str] = frozenset(
+    {"headline", "main-findings", "practice-study", "executive-summary", "next-steps"}
+)
+
+_CLAUSE_END = re.compile(r"(?:;|;\s*(?:and|or)|,\s*(?:and|or))\s*$")
+
+
+@dataclass(slots=True)
+class _Open:
+    """A section being filled: its blocks wait until the section closes."""
+
+    section: Section
+    blocks: list[Block]
 
 
 def split_sections(blocks: list[Block]) -> list[Section]:
     """The report's main sections in document order."""
-    return [Section(kind="other", heading="", paragraphs=[b.text for b in blocks])]
+    vocab = vocabulary()
+    sections: list[Section] = []
+    first_page = blocks[0].page if blocks else None
+    open_ = _Open(Section(kind="other", heading="", page=first_page), [])
+    for block in blocks:
+        if block.kind == "heading":
+            in_list = open_.section.kind in LIST_SECTION_KINDS
+            if is_sublabel(block.text) and not in_list:
+                continue
+            if open_.section.kind in vocab.list_sublabel_kinds and is_list_sublabel(block.text):
+                continue
+            _close(open_, sections)
+            kind = heading_kind(block.text) or "other"
+            open_ = _Open(Section(kind=kind, heading=block.text, page=block.page), [])
+            continue
+        open_.blocks.append(block)
+    _close(open_, sections)
+    return sections
+
+
+def _close(open_: _Open, sections: list[Section]) -> None:
+    section = open_.section
+    if not section.heading and not open_.blocks:
+        return
+    if section.kind in LIST_SECTION_KINDS:
+        section.paragraphs, section.items = _list_content(open_.blocks)
+    else:
+        section.paragraphs = _narrative_content(open_.blocks)
+    sections.append(section)
+
+
+def _narrative_content(blocks: list[Block]) -> list[str]:
+    """Paragraphs of a narrative section; a sub-bullet joins the bullet above it."""
+    paragraphs: list[str] = []
+    previous: Block | None = None
+    for block in blocks:
+        if block.kind == "item" and block.level > 0 and previous is not None \
+                and previous.kind == "item" and paragraphs:
+            paragraphs[-1] = f"{paragraphs[-1]} {block.text}"
+        else:
+            paragraphs.append(block.text)
+            previous = block
+    return paragraphs
+
+
+def _list_content(blocks: list[Block]) -> tuple[list[str], list[str]]:
+    """(lead-in paragraphs, items) of a list section."""
+    if _paragraph_groups(blocks):
+        return [], _grouped_items(blocks)
+    paragraphs: list[str] = []
+    items: list[str] = []
+    has_items = any(b.kind == "item" for b in blocks)
+    for block in blocks:
+        if block.kind == "item":
+            if block.level > 0 and items:
+                items[-1] = f"{items[-1]} {block.text}"
+            else:
+                items.append(block.text)
+        elif has_items or block.text.endswith(":"):
+            paragraphs.append(block.text)
+        else:
+            items.append(block.text)
+    return paragraphs, items
+
+
+def _paragraph_groups(blocks: list[Block]) -> bool:
+    """Whether the list is paragraphs each followed by bullets that complete it."""
+    led = 0
+    for index, block in enumerate(blocks[:-1]):
+        if block.kind == "paragraph" and blocks[index + 1].kind == "item":
+            led += 1
+            if blocks[index + 1].marker and blocks[index + 1].marker[:1].isdigit():
+                return False
+    if led == 0:
+        return False
+    if led >= 2:
+        return True
+    return any(b.kind == "item" and _CLAUSE_END.search(b.text) for b in blocks)
+
+
+def _grouped_items(blocks: list[Block]) -> list[str]:
+    items: list[str] = []
+    for block in blocks:
+        if block.kind == "paragraph" or not items:
+            items.append(block.text)
+        else:
+            items[-1] = f"{items[-1]} {block.text}"
+    return items
+
+
+# --------------------------------------------------------------------------
+# Findings
 
 
 def build_findings(sections: list[Section]) -> list[Finding]:
     """One finding per list item and one per sentence of each narrative section."""
     findings: list[Finding] = []
     for section in sections:
-        for item in section.items:
-            findings.append(Finding(section.kind, section.heading, item, len(findings)))
+        if section.kind in LIST_SECTION_KINDS:
+            texts = section.items
+        elif section.kind in NARRATIVE_KINDS:
+            texts = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+        else:
+            continue
+        for text in texts:
+            findings.append(Finding(section_kind=section.kind, section_heading=section.heading,
+                                    text=text, index=len(findings)))
     return findings
+
+
+#: Words that end with a full stop without ending a sentence.
+ABBREVIATIONS: frozenset[str] = frozenset({
+    "e.g", "i.e", "eg", "ie", "no", "nos", "dr", "mr", "mrs", "ms", "st", "vs", "cf", "approx",
+    "prof", "cllr", "rev", "fig", "para", "paras", "ref", "sect", "vol", "pp", "p", "op",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+})
+
+_BOUNDARY = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+(?=[\"'\u2018\u201c(\[]?[A-Z0-9£])")
+_LAST_WORD = re.compile(r"(\S+)$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, rule-based.
+
+    A full stop, question or exclamation mark followed by a space and a
+    capital (or digit) ends a sentence, except after an abbreviation ("e.g.",
+    "No.", "Dr.") or an initial ("J. Smith"). Decimals never have a space
+    after the point, so "48.5" is safe.
+    """
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        before = text[start:match.start() + 1]
+        word = _LAST_WORD.search(before)
+        if word and match.group()[0] == ".":
+            token = word.group(1).rstrip(".").lstrip("(\"'\u2018\u201c").lower()
+            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+        sentence = text[start:match.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences

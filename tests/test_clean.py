@@ -1,0 +1,167 @@
+"""Clean stage: furniture removal, re-joining of lines, markers and headings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jtai_tools.clean import clean_document, heading_kind, normalise_chars, split_marker
+from jtai_tools.models import Block, Line, RawDocument
+from jtai_tools.read import read_document
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HEIGHT = 842.0
+
+
+def line(text: str, page: int, top: float, x0: float = 72.0, size: float = 12.0,
+         bold: bool = False) -> Line:
+    return Line(text=text, page=page, size=size, bold=bold, x0=x0, top=top, page_height=HEIGHT)
+
+
+def pdf(*pages: list[Line]) -> RawDocument:
+    return RawDocument(path="test.pdf", format="pdf", sha256="0", pages=list(pages))
+
+
+def footer(page: int) -> list[Line]:
+    """A running footer as ILACS reports print it: title, then dates and page number."""
+    return [
+        line("Inspection of Anytown local authority children’s services", page, 796.0, size=8.0,
+             bold=True),
+        line(f"15 to 26 November 2021 {page}", page, 806.0, size=8.0, bold=True),
+    ]
+
+
+def texts(blocks: list[Block], kind: str | None = None) -> list[str]:
+    return [b.text for b in blocks if kind is None or b.kind == kind]
+
+
+def test_running_footer_page_number_and_address_block_are_removed() -> None:
+    raw = pdf(
+        [line("1", 1, 801.0, x0=295.0, size=9.0), line("Ofsted", 1, 62.0, x0=290.0, size=8.5),
+         line("Piccadilly Gate", 1, 73.0, x0=290.0, size=8.5),
+         line("www.gov.uk/ofsted", 1, 108.0, x0=403.0, size=8.5),
+         line("Body text on the first page.", 1, 300.0)],
+        [*footer(2), line("Body text on the second page.", 2, 100.0)],
+        [*footer(3), line("Body text on the third page.", 3, 100.0)],
+    )
+    assert texts(clean_document(raw)) == [
+        "Body text on the first page.",
+        "Body text on the second page.",
+        "Body text on the third page.",
+    ]
+
+
+def test_wrapped_lines_join_and_line_end_hyphens_are_kept() -> None:
+    raw = pdf([
+        line("Children benefit from a well-coordinated multi-", 1, 100.0),
+        line("agency response and face\ufffeto-face visits. The \ufb01rst", 1, 114.5),
+        line("visits were timely.", 1, 143.5),
+        line("A second paragraph starts after a gap.", 1, 170.0),
+    ])
+    assert texts(clean_document(raw)) == [
+        "Children benefit from a well-coordinated multi-agency response and face-to-face "
+        "visits. The first visits were timely.",
+        "A second paragraph starts after a gap.",
+    ]
+
+
+def test_list_item_continues_across_a_page_break_at_its_hanging_indent() -> None:
+    raw = pdf(
+        [line("What needs to improve?", 1, 700.0, size=14.0, bold=True),
+         line("• The timely provision of suitable accommodation for", 1, 730.0, x0=70.0),
+         line("children subject to police protection.", 1, 744.5, x0=81.0),
+         line("• The consistent attendance of health professionals at", 1, 770.0, x0=70.0),
+         *footer(1)],
+        [*footer(2),
+         line("meetings about children.", 2, 62.0, x0=81.0),
+         line("• Effectiveness of Operation Encompass.", 2, 86.0, x0=70.0)],
+        [*footer(3), line("Another page.", 3, 100.0)],
+    )
+    blocks = clean_document(raw)
+    assert [(b.kind, b.marker) for b in blocks[:4]] == [
+        ("heading", None), ("item", "•"), ("item", "•"), ("item", "•")]
+    assert texts(blocks, "item") == [
+        "The timely provision of suitable accommodation for children subject to police "
+        "protection.",
+        "The consistent attendance of health professionals at meetings about children.",
+        "Effectiveness of Operation Encompass.",
+    ]
+
+
+def test_new_paragraph_at_page_top_is_not_joined_to_a_finished_one() -> None:
+    raw = pdf(
+        [line("The last sentence of the page ends here.", 1, 760.0), *footer(1)],
+        [*footer(2), line("The next page opens a new paragraph.", 2, 98.0)],
+        [*footer(3)],
+    )
+    assert len(texts(clean_document(raw), "paragraph")) == 2
+
+
+def test_numbered_paragraphs_and_sub_bullets_get_markers_and_levels() -> None:
+    raw = pdf([
+        line("1. Ensure that plans are reviewed:", 1, 100.0, x0=71.0),
+        line("\uf06e with children and families", 1, 125.0, x0=100.0),
+        line("\uf06e within timescales.", 1, 150.0, x0=100.0),
+        line("2. Ensure that supervision is regular.", 1, 180.0, x0=71.0),
+    ])
+    blocks = clean_document(raw)
+    assert [(b.marker, b.level, b.text) for b in blocks] == [
+        ("1.", 0, "Ensure that plans are reviewed:"),
+        ("\uf06e", 1, "with children and families"),
+        ("\uf06e", 1, "within timescales."),
+        ("2.", 0, "Ensure that supervision is regular."),
+    ]
+
+
+def test_multi_line_bold_heading_is_one_heading_and_footnote_markers_go() -> None:
+    raw = pdf([
+        line("The experiences and progress of children who need help and", 1, 100.0,
+             size=14.0, bold=True),
+        line("protection: good", 1, 117.0, size=14.0, bold=True),
+        line("Information about this local authority area2", 1, 150.0, size=14.0, bold=True),
+        line("Body text.", 1, 180.0),
+        line("2 The local authority was given the opportunity to review this", 1, 760.0, size=6.5),
+        line("section of the report.", 1, 772.0, size=10.0),
+    ])
+    assert [(b.kind, b.text) for b in clean_document(raw)] == [
+        ("heading", "The experiences and progress of children who need help and protection: good"),
+        ("heading", "Information about this local authority area"),
+        ("paragraph", "Body text."),
+    ]
+
+
+def test_markdown_letter_loses_markup_and_rejoins_across_page_breaks() -> None:
+    blocks = clean_document(read_document(FIXTURES / "clean_letter.md"))
+    assert texts(blocks, "heading")[:3] == [
+        "Joint targeted area inspection of Anytown", "Headline findings",
+        "What needs to improve?"]
+    body = texts(blocks, "paragraph")
+    assert body[0].startswith("This letter summarises the findings of the joint targeted")
+    assert "**" not in " ".join(texts(blocks))
+    assert body[1] == ("Leaders have an accurate understanding of the services they lead, and "
+                       "have acted swiftly to strengthen support. See the guidance for details.")
+    assert texts(blocks, "item") == [
+        "The effectiveness of management oversight across health and police services.",
+        "The quality of return home interviews.",
+        "Referrals receive timely and proportionate decision-making.",
+    ]
+    assert body[-1] == "Anytown should send the statement to x@ofsted.gov.uk by 9 August 2023."
+    assert not any("Piccadilly" in t or t == "Ofsted" for t in texts(blocks))
+
+
+def test_text_contents_entries_are_dropped() -> None:
+    blocks = clean_document(read_document(FIXTURES / "sections_arrangements.txt"))
+    assert "Contents" not in texts(blocks)
+    assert not any(t.endswith(("3", "4", "6")) for t in texts(blocks))
+
+
+def test_markers_vocabulary_and_characters() -> None:
+    assert split_marker("12. Ensure that") == ("12.", "Ensure that")
+    assert split_marker("(a) the first") == ("(a)", "the first")
+    assert split_marker("◼ Oversight") == ("◼", "Oversight")
+    assert split_marker("48.5 per 10,000 children") == (None, "48.5 per 10,000 children")
+    assert heading_kind("What needs to improve in this area of social work practice?") == "improve"
+    assert heading_kind("The local authority’s strengths") == "strengths"
+    assert heading_kind("Practice study: area for improvement") == "practice-study"
+    assert heading_kind("Dear Sutton Local Safeguarding Partnership") is None
+    quoted = "\u201cquoted\u201d"
+    assert normalise_chars(f"e\ufb00ective {quoted}\u00a0 text") == f"effective {quoted} text"

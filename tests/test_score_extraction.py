@@ -1,0 +1,62 @@
+"""Corpus accuracy of extraction against the gold set (reads ../shared via conftest)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "score_extraction.py"
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("score_extraction", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["score_extraction"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+score = _load_script()
+
+
+@pytest.fixture(scope="module")
+def summary(reports_dir: Path, gold_dir: Path) -> dict[str, Any]:
+    return score.score_corpus(reports_dir, gold_dir)["summary"]
+
+
+def test_every_gold_report_is_extracted(summary: dict[str, Any]) -> None:
+    assert summary["reports"] >= 37
+    assert summary["errors"] == 0
+
+
+@pytest.mark.parametrize("kind", ["improve", "strengths"])
+def test_item_f1_meets_target(summary: dict[str, Any], kind: str) -> None:
+    assert summary[kind]["f1"] >= score.MIN_ITEM_F1, summary[kind]
+
+
+def test_jtai_letters_have_every_item_exactly_right(summary: dict[str, Any]) -> None:
+    assert summary["jtai_letters"] == 6
+    assert summary["jtai_letters_exact"]
+
+
+def test_sutton_sif_text_and_pdf_give_the_same_sections_and_items(
+        summary: dict[str, Any]) -> None:
+    assert summary["sutton_twins_identical"] is True
+
+
+def test_normalise_compares_quotes_and_spaces_only() -> None:
+    assert score.normalise("the \u2018missing\u2019\n panel") == "the 'missing' panel"
+    assert score.normalise("multi-agency") != score.normalise("multi agency")
+
+
+def test_item_scores_count_duplicates_once_each() -> None:
+    result = score.score_items(["A.", "A.", "B."], ["A.", "C."])
+    assert (result.tp, result.found, result.expected) == (1, 3, 2)
+    assert result.precision == pytest.approx(1 / 3)
+    assert result.recall == pytest.approx(0.5)
