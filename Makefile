@@ -6,7 +6,7 @@ REPORTS ?= ../shared/reports
 GOLD   ?= ../shared/gold
 DEMO_DB ?= out/demo.db
 
-.PHONY: install demo test lint score eval bench clean
+.PHONY: install install-browser demo test lint score eval bench clean
 
 $(BIN)/jtai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(BIN)/jtai: pyproject.toml
 	touch $@
 
 install: $(BIN)/jtai
+
+## install-browser: Debian's Chromium and its driver, for the browser test (nothing downloaded at test time)
+install-browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	else SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; fi
 
 ## demo: extract the sample corpus, then compare and tabulate it
 demo: install
@@ -26,7 +32,7 @@ demo: install
 	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md"
 
 ## test: lint, unit and corpus tests, then the accuracy scores against the gold set
-test: install lint
+test: install install-browser lint
 	$(BIN)/python -m pytest -q
 	$(MAKE) score eval
 

@@ -165,3 +165,70 @@ def test_markers_vocabulary_and_characters() -> None:
     assert heading_kind("Dear Sutton Local Safeguarding Partnership") is None
     quoted = "\u201cquoted\u201d"
     assert normalise_chars(f"e\ufb00ective {quoted}\u00a0 text") == f"effective {quoted} text"
+
+
+def priority_table_page() -> list[Line]:
+    """An area SEND page: a label-column table, then a one-column table under its own heading."""
+    return [
+        line("Areas for priority action ", 1, 110.0, x0=56.6, size=14.0, bold=True),
+        line("Responsible body Areas for priority action", 1, 144.0, x0=62.4, bold=True),
+        line("Anytown Council, NHS ", 1, 160.0, x0=62.4),
+        line("Anytown Integrated Care ", 1, 174.5, x0=62.4),
+        line("Board", 1, 189.0, x0=62.4),
+        line("Leaders need to ensure that there is a clear ", 1, 160.0, x0=223.6),
+        line("strategy. Leaders need to agree the plans.", 1, 174.5, x0=223.6),
+        line("Anytown Council ", 1, 210.0, x0=62.4),
+        line("Leaders need to cut waiting times for ", 1, 210.0, x0=223.6),
+        line("assessments.", 1, 224.5, x0=223.6),
+        line("Areas for improvement ", 1, 260.0, x0=56.6, size=14.0, bold=True),
+        line("Areas for improvement", 1, 290.0, x0=62.4, bold=True),
+        line("Leaders should improve the quality of plans for children and young people", 1,
+             306.0, x0=62.4),
+        line("with SEND.", 1, 320.5, x0=62.4),
+        line("Leaders should reduce the rate of suspensions from school for children and", 1,
+             337.5, x0=62.4),
+        line("young people with SEND.", 1, 352.0, x0=62.4),
+    ]
+
+
+def test_label_column_table_gives_one_paragraph_per_right_hand_cell() -> None:
+    blocks = clean_document(pdf(priority_table_page()))
+    assert [(b.kind, b.text) for b in blocks[:4]] == [
+        ("heading", "Areas for priority action"),
+        ("heading", "Areas for priority action"),
+        ("paragraph", "Leaders need to ensure that there is a clear strategy. Leaders need to "
+                      "agree the plans."),
+        ("paragraph", "Leaders need to cut waiting times for assessments."),
+    ]
+    assert not any("Anytown" in b.text or "Responsible" in b.text for b in blocks)
+
+
+def test_sentence_end_before_a_wider_gap_than_the_line_pitch_ends_a_paragraph() -> None:
+    paragraphs = texts(clean_document(pdf(priority_table_page())), "paragraph")
+    assert paragraphs[-2:] == [
+        "Leaders should improve the quality of plans for children and young people with SEND.",
+        "Leaders should reduce the rate of suspensions from school for children and young "
+        "people with SEND.",
+    ]
+
+
+def test_markdown_label_table_keeps_the_right_hand_cells() -> None:
+    blocks = clean_document(read_document(FIXTURES / "clean_priority_table.md"))
+    assert texts(blocks, "paragraph")[:2] == [
+        "Leaders must reduce waiting times for assessments. They should report progress to the "
+        "board.",
+        "Health leaders must make sure that families get support while they wait.",
+    ]
+    assert not any("Responsible" in t or "Integrated Care Board" in t for t in texts(blocks))
+
+
+def test_paragraph_number_against_its_first_word_and_bare_bullets() -> None:
+    assert split_marker("36.The panel meets monthly.") == ("36.", "The panel meets monthly.")
+    assert split_marker("2.5 Million children") == (None, "2.5 Million children")
+    raw = pdf([
+        line("37.Young people are well supported.", 1, 100.0),
+        line("\u25fc", 1, 130.0, x0=56.7),
+        line("Manchester M1 2WD", 1, 160.0, size=9.0),
+    ])
+    assert [(b.kind, b.marker, b.text) for b in clean_document(raw)] == [
+        ("item", "37.", "Young people are well supported.")]

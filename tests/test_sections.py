@@ -151,3 +151,126 @@ def test_a_document_that_is_not_an_inspection_report_has_no_list_items() -> None
     assert [s.heading for s in sections] == [
         "ANYTOWN LOCAL SAFEGUARDING CHILDREN PARTNERSHIP ARRANGEMENTS", "Foreword"]
     assert sections[-1].paragraphs[0].startswith("Welcome to our first local arrangements")
+
+
+def test_table_header_repeating_the_heading_opens_no_empty_section() -> None:
+    sections = split_sections([
+        heading("Areas for priority action"), heading("Areas for priority action"),
+        para("Leaders need to agree a strategy."), para("Leaders need to cut waiting times."),
+        heading("Areas for improvement"), heading("Areas for improvement"),
+        para("Leaders should improve plans."),
+    ])
+    assert [(s.heading, s.items) for s in sections] == [
+        ("Areas for priority action",
+         ["Leaders need to agree a strategy.", "Leaders need to cut waiting times."]),
+        ("Areas for improvement", ["Leaders should improve plans."]),
+    ]
+
+
+def letter_body() -> list[Block]:
+    return [para("Dear Ms Smith"), heading("Main findings")] + [
+        para(f"Finding number {n} is about practice. It has a second sentence.")
+        for n in range(1, 9)]
+
+
+def test_sign_off_is_closing_matter_not_findings() -> None:
+    sections = split_sections([
+        *letter_body(),
+        para("Ofsted will take the findings from this focused visit into account when "
+             "planning the next inspection or visit."),
+        para("Yours sincerely"), para("Jane Smith"), heading("His Majesty\u2019s Inspector"),
+    ])
+    assert [(s.kind, s.heading) for s in sections[-2:]] == [
+        ("main-findings", "Main findings"), ("other", "")]
+    assert sections[-1].paragraphs[1:] == [
+        "Yours sincerely", "Jane Smith", "His Majesty\u2019s Inspector"]
+    texts = [f.text for f in build_findings(sections)]
+    assert len(texts) == 16
+    assert not any("Ofsted" in t or "sincerely" in t for t in texts)
+
+
+def test_back_page_is_closing_matter_and_a_known_heading_after_it_reopens() -> None:
+    sections = split_sections([
+        *letter_body(),
+        para("The Office for Standards in Education, Children's Services and Skills (Ofsted) "
+             "regulates and inspects to achieve excellence in the care of children."),
+        heading("E: enquiries@ofsted.gov.uk"),
+        para("\u00a9 Crown copyright 2024"),
+        heading("Recommendations"), item("Ensure that plans are timely.", marker="1."),
+    ])
+    assert [(s.kind, s.heading) for s in sections[-3:]] == [
+        ("main-findings", "Main findings"), ("other", ""), ("recommendations", "Recommendations")]
+    assert sections[-2].paragraphs[1:] == [
+        "E: enquiries@ofsted.gov.uk", "\u00a9 Crown copyright 2024"]
+
+
+def test_sign_off_words_early_in_a_document_open_nothing() -> None:
+    sections = split_sections([
+        heading("Main findings"), para("Yours sincerely"), *letter_body()[2:]])
+    assert [s.kind for s in sections] == ["main-findings"]
+
+
+SUMMARY = ("Services for children have improved since the last inspection and most children "
+           "now get the help they need. Leaders know their services well.")
+
+
+def test_summary_under_a_cover_judgement_table_is_the_headline() -> None:
+    sections = split_sections([
+        heading("Judgement Grade"),
+        para("The impact of leaders on social work practice with children and families"),
+        para("Good"),
+        para("The experiences and progress of children who need help and protection Good"),
+        para("The experiences and progress of children in care and care leavers Good"),
+        para("Overall effectiveness Good"),
+        para(SUMMARY),
+        heading("What needs to improve?"), item("Supervision."),
+    ])
+    assert [(s.kind, s.heading) for s in sections] == [
+        ("judgements", "Judgement Grade"), ("headline", ""), ("improve", "What needs to improve?")]
+    assert sections[0].paragraphs[-1] == "Overall effectiveness Good"
+    assert [f.text for f in build_findings(sections)][:2] == [
+        "Services for children have improved since the last inspection and most children now "
+        "get the help they need.", "Leaders know their services well."]
+
+
+def test_findings_under_a_one_row_judgement_table_take_its_label_as_heading() -> None:
+    chapter = "The experiences and progress of children who need help and protection"
+    sections = split_sections([
+        heading("Inspection judgements about the local authority"),
+        heading(chapter),
+        heading("Key judgement Judgement grade"), para(chapter), para("Inadequate"),
+        para(SUMMARY),
+        heading("The graded judgement for adoption performance is that it is good"),
+        para("Adopters are well prepared."),
+    ])
+    assert [(s.kind, s.heading) for s in sections] == [
+        ("main-findings", "Inspection judgements about the local authority"),
+        ("judgements", "Key judgement Judgement grade"),
+        ("main-findings", chapter),
+        ("main-findings", "The graded judgement for adoption performance is that it is good"),
+    ]
+    assert sections[2].paragraphs == [SUMMARY]
+
+
+def test_grade_printed_under_a_wrapped_heading_and_reason_lead_ins_open_nothing() -> None:
+    sections = split_sections([
+        heading("The experiences and progress of children looked after and achieving permanence"),
+        heading("Good"), para("Children are well cared for."),
+        heading("Summary of findings"),
+        heading("Children\u2019s services in Anytown are inadequate because:"),
+        para("Quality of practice"), item("Assessments are poor."),
+    ])
+    assert [(s.kind, len(s.paragraphs)) for s in sections] == [
+        ("main-findings", 1), ("headline", 2)]
+    assert [f.text for f in build_findings(sections)] == [
+        "Children are well cared for.", "Assessments are poor."]
+
+
+def test_bracketed_note_stays_with_its_sentence() -> None:
+    sections = split_sections([
+        heading("Main findings"),
+        para("Plans are weak. (Recommendation)"), para("Reviews are late."),
+        para("(Recommendation)"),
+    ])
+    assert [f.text for f in build_findings(sections)] == [
+        "Plans are weak. (Recommendation)", "Reviews are late. (Recommendation)"]

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from .models import Block, Line, RawDocument
 
@@ -47,6 +48,10 @@ class Vocabulary:
     bullets: str
     sub_bullets: str
     numbering: str
+    table_header: re.Pattern[str]
+    back_matter: re.Pattern[str]
+    grades: re.Pattern[str]
+    grade_suffix: re.Pattern[str]
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
@@ -69,6 +74,14 @@ def vocabulary() -> Vocabulary:
         bullets=data["bullets"]["chars"],
         sub_bullets=data["bullets"]["sub_chars"],
         numbering=data["numbering"]["pattern"],
+        table_header=re.compile(
+            "(?:" + "|".join(f"(?:{p})" for p in data["tables"]["label_columns"])
+            + r")\s+(?P<title>.+)\Z", re.IGNORECASE),
+        back_matter=_alternation(data["back_matter"]["patterns"]),
+        grades=_alternation(data["grades"]["patterns"]),
+        grade_suffix=re.compile(
+            r"[\s:]+(?:" + "|".join(f"(?:{p})" for p in data["grades"]["patterns"]) + r")\Z",
+            re.IGNORECASE),
     )
 
 
@@ -77,7 +90,9 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 def heading_key(text: str) -> str:
     """A heading as the vocabulary sees it: straight quotes, one space, no final stop."""
-    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().rstrip(".:").strip()
+    if not text.isascii():
+        text = text.translate(_QUOTES)
+    return " ".join(text.split()).rstrip(".:").rstrip()
 
 
 def heading_kind(text: str) -> str | None:
@@ -97,6 +112,34 @@ def is_sublabel(text: str) -> bool:
 def is_list_sublabel(text: str) -> bool:
     """A group label that does not break a list it stands inside."""
     return bool(vocabulary().list_sublabels.match(heading_key(text)))
+
+
+def is_back_matter(text: str) -> bool:
+    """A sign-off or back-page line ("Yours sincerely", "© Crown copyright 2024", ...)."""
+    return bool(vocabulary().back_matter.match(heading_key(text)))
+
+
+def is_grade(text: str) -> bool:
+    """A judgement grade on its own ("Good", "Requires improvement to be good")."""
+    return bool(vocabulary().grades.match(heading_key(text)))
+
+
+def strip_grade(text: str) -> str:
+    """A judgement label without the grade printed after it ("Leadership ... Good")."""
+    return vocabulary().grade_suffix.sub("", heading_key(text))
+
+
+def table_title(text: str) -> str | None:
+    """The list heading of a table header row whose first column only labels each row.
+
+    Area SEND reports print "Areas for priority action" as a two-column table
+    headed "Responsible body | Areas for priority action": the right-hand
+    cells are the list's items, the left-hand cells name who must act.
+    """
+    match = vocabulary().table_header.match(heading_key(text))
+    if match and heading_kind(match["title"]) is not None:
+        return match["title"]
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -128,7 +171,9 @@ _PARA_SPLIT = re.compile(r"</p>\s*<p\b[^>]*>", re.IGNORECASE)
 
 def normalise_chars(text: str) -> str:
     """Ligatures, soft hyphens and odd spaces as printed characters; one space between words."""
-    return _SPACES.sub(" ", text.translate(_CHAR_MAP)).strip()
+    if not text.isascii() or "\t" in text or "\r" in text:
+        text = text.translate(_CHAR_MAP)
+    return " ".join(text.split())
 
 
 def strip_markup(text: str) -> str:
@@ -153,7 +198,10 @@ def strip_markup(text: str) -> str:
 def _marker_pattern() -> re.Pattern[str]:
     vocab = vocabulary()
     bullet = "[" + re.escape(vocab.bullets) + "\uf000-\uf0ff]"
-    return re.compile(rf"(?P<marker>{bullet}|{vocab.numbering})(?:\s+|(?<=[\uf000-\uf0ff])(?=\S))")
+    # A paragraph number may be printed against its first word ("36.The"); a
+    # capital letter after it tells it from a decimal ("48.5").
+    return re.compile(rf"(?P<marker>{bullet}|{vocab.numbering})"
+                      r"(?:\s+|(?<=[\uf000-\uf0ff])(?=\S)|(?<=\d\.)(?=[A-Z]))")
 
 
 def split_marker(text: str) -> tuple[str | None, str]:
@@ -162,6 +210,12 @@ def split_marker(text: str) -> tuple[str | None, str]:
     if not match or match.end() >= len(text):
         return None, text
     return match.group("marker"), text[match.end():]
+
+
+def _is_bare_marker(text: str) -> bool:
+    """A line with nothing but a bullet: an empty list item, printed by mistake."""
+    return len(text) <= 3 and not any(ch.isalnum() for ch in text) \
+        and split_marker(text + " x")[0] is not None
 
 
 def is_bullet(marker: str | None) -> bool:
@@ -210,6 +264,7 @@ class _Row:
     x0: float
     top: float
     span: int = 1  # printed lines: pdfium runs a line wrapped at a soft hyphen into the next
+    cell: bool = False  # a whole table cell, already re-joined: a paragraph of its own
 
 
 class _PdfCleaner:
@@ -224,6 +279,30 @@ class _PdfCleaner:
                 if not self._in_margin(line):
                     sizes[line.size or 0.0] += len(line.text)
         self.body = sizes.most_common(1)[0][0] if sizes else 12.0
+        self.pitch = self._line_pitches()
+
+    def _line_pitches(self) -> dict[int, float]:
+        """Per page, the usual distance between two lines of one body paragraph.
+
+        Paragraph spacing varies (tables print rows barely apart), but the
+        line pitch inside a paragraph is fixed on a page, so a sentence that
+        ends a line followed by a wider gap ends its paragraph.
+        """
+        pitches: dict[int, float] = {}
+        for page in self.raw.pages:
+            counts: Counter[float] = Counter()
+            for above, below in pairwise(page):
+                if above.top is None or below.top is None or above.size != self.body \
+                        or below.size != self.body:
+                    continue
+                gap = below.top - above.top
+                if 0 < gap < self.body * 1.6:
+                    counts[round(gap * 2) / 2] += 1
+            if counts:
+                pitch, seen = counts.most_common(1)[0]
+                if seen >= 3:
+                    pitches[page[0].page] = pitch
+        return pitches
 
     # ---- furniture -------------------------------------------------------
 
@@ -260,7 +339,7 @@ class _PdfCleaner:
                 size = line.size or self.body
                 if self._in_margin(line) and self._key(line) in repeated:
                     continue
-                if furniture.match(text.rstrip()):
+                if furniture.match(text.rstrip()) or _is_bare_marker(text):
                     continue
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
@@ -274,7 +353,7 @@ class _PdfCleaner:
                                  x0=line.x0 if line.x0 is not None else 0.0,
                                  top=line.top if line.top is not None else 0.0,
                                  span=1 + line.text.count("\ufffe", 0, len(line.text) - 1)))
-        return _drop_contents(rows, self.vocab.contents)
+        return _label_tables(_drop_contents(rows, self.vocab.contents))
 
     # ---- blocks ----------------------------------------------------------
 
@@ -296,6 +375,12 @@ class _PdfCleaner:
         prev: _Row | None = None
         level0_x: float | None = None  # x0 of the latest top-level item marker
         for row in rows:
+            if row.cell:
+                current = Block(kind="paragraph", text=row.text, page=row.page, size=row.size,
+                                bold=row.bold)
+                blocks.append(current)
+                current, prev, level0_x = None, row, None  # a cell never runs on
+                continue
             marker, rest = split_marker(row.text)
             if marker is not None and marker in "-–—" and prev is not None and current \
                     and current.kind != "heading" and not _TERMINAL.search(current.text) \
@@ -304,6 +389,7 @@ class _PdfCleaner:
             if self._is_heading_row(row, marker):
                 text = _FOOTNOTE_GLUE.sub("", row.text).strip()
                 if (current is not None and current.kind == "heading" and prev is not None
+                        and heading_key(text).lower() != heading_key(current.text).lower()
                         and prev.bold == row.bold and abs(prev.size - row.size) < 0.6
                         and prev.page == row.page and 0 < row.top - prev.top < row.size * 2.2):
                     current.text = _join(current.text, text)
@@ -354,6 +440,10 @@ class _PdfCleaner:
             if gap <= 0 or gap > row.size * 1.6:
                 # A new paragraph, unless it is a column or gap artefact in mid-sentence.
                 return gap > 0 and not ended and starts_lower and gap < row.size * 3
+            pitch = self.pitch.get(row.page)
+            if ended and pitch is not None and row.size == prev.size == self.body \
+                    and gap > pitch + 1.5:
+                return False  # a sentence ends the line and a wider gap follows
             return not (block.kind == "item" and cont_x < 0 and row.x0 < first_x - 2)
         # Page break: the sentence (or the item's hanging indent) carries on.
         if not ended:
@@ -364,13 +454,75 @@ class _PdfCleaner:
         return starts_lower
 
 
+#: Average width of a printed character as a share of the font size (for body fonts).
+_CHAR_WIDTH = 0.45
+
+
+def _label_tables(rows: list[_Row]) -> list[_Row]:
+    """Rows with label-column tables rebuilt: the header as a heading, one row per right cell.
+
+    The header row ("Responsible body Areas for priority action") sets the
+    left column's x0; the first row further right sets the right column's.
+    Left-column lines are dropped; the right-column lines of one table row
+    are joined into one cell, and a new cell starts when the left column
+    starts again. The table ends at the next heading (bold or larger print)
+    or at a line starting at the left column too long to fit in it.
+    """
+    out: list[_Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        title = table_title(row.text) if row.bold else None
+        if title is None:
+            out.append(row)
+            index += 1
+            continue
+        out.append(_Row(text=title, page=row.page, size=row.size, bold=True, x0=row.x0,
+                        top=row.top))
+        index = _table_cells(rows, index + 1, row, out)
+    return out
+
+
+def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:
+    """Append the right-column cells of the table under ``header``; the index after it."""
+    left_x = header.x0
+    right_x: float | None = None
+    cell: _Row | None = None
+    left_seen = True
+    while index < len(rows):
+        row = rows[index]
+        if row.bold or row.size > header.size + 0.5 or row.x0 < left_x - 3:
+            break
+        if right_x is None and row.x0 > left_x + 40:
+            right_x = row.x0
+        if right_x is not None and row.x0 >= right_x - 3:
+            if cell is None or left_seen:
+                cell = _Row(text=row.text, page=row.page, size=row.size, bold=False,
+                            x0=row.x0, top=row.top, cell=True)
+                out.append(cell)
+            else:
+                cell.text = _join(cell.text, row.text)
+            left_seen = False
+        else:
+            width = right_x - left_x if right_x is not None else 200.0
+            if len(row.text) * row.size * _CHAR_WIDTH > width:
+                break  # full-width text: the table is over
+            left_seen = True
+        index += 1
+    return index
+
+
+#: Longest line that can be a contents heading (a cheap test before the patterns).
+_CONTENTS_LEN = 40
+
+
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
     """Rows without contents pages: the contents heading and the entries that follow it."""
     out: list[_Row] = []
     index = 0
     while index < len(rows):
         row = rows[index]
-        if contents.match(heading_key(row.text)):
+        if len(row.text) < _CONTENTS_LEN and contents.match(heading_key(row.text)):
             index = _skip_entries([r.text for r in rows], index + 1)
             continue
         out.append(row)
@@ -417,7 +569,7 @@ def _text_lines(raw: RawDocument) -> list[tuple[str, int, int]]:
                 if heading:
                     text = _MD_HEADING.sub("", text)
                 text = normalise_chars(strip_markup(text))
-                if not text or vocab.furniture.match(text):
+                if not text or vocab.furniture.match(text) or _is_bare_marker(text):
                     continue
                 if heading:
                     indent = -1  # marks a markdown heading
@@ -458,6 +610,13 @@ def _text_blocks(raw: RawDocument) -> list[Block]:
             index = _skip_entries(texts, index + 1)
             current = None
             continue
+        if text.startswith("|"):
+            title = table_title(" ".join(_pipe_cells(text)))
+            if title is not None:
+                blocks.append(Block(kind="heading", text=title, page=page))
+                index = _pipe_table(lines, index + 1, blocks)
+                current = None
+                continue
         index += 1
         next_text = texts[index] if index < len(texts) else None
         marker, rest = split_marker(text)
@@ -477,3 +636,22 @@ def _text_blocks(raw: RawDocument) -> list[Block]:
             current = Block(kind="paragraph", text=text, page=page)
         blocks.append(current)
     return blocks
+
+
+_RULE_CELL = re.compile(r":?-{2,}:?")
+
+
+def _pipe_cells(text: str) -> list[str]:
+    """The cells of a markdown table row ("| a | b |")."""
+    return [cell.strip() for cell in text.strip().strip("|").split("|")]
+
+
+def _pipe_table(lines: list[tuple[str, int, int]], index: int, blocks: list[Block]) -> int:
+    """Append the last cell of each row of a label-column markdown table; the index after it."""
+    while index < len(lines) and lines[index][0].startswith("|"):
+        text, page, _ = lines[index]
+        cells = _pipe_cells(text)
+        if len(cells) > 1 and cells[-1] and not _RULE_CELL.fullmatch(cells[-1]):
+            blocks.append(Block(kind="paragraph", text=cells[-1], page=page))
+        index += 1
+    return index

@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -25,9 +26,9 @@ from pathlib import Path
 from .clean import clean_document
 from .metadata import read_metadata
 from .models import Report, Source
-from .read import SUPPORTED_SUFFIXES, InputError, read_document
+from .read import SUPPORTED_SUFFIXES, InputError, printable, read_document
 from .sections import build_findings, split_sections
-from .tag import Tagger
+from .tag import Tagger, default_tagger
 
 REPORTS_ENV = "JTAI_REPORTS"
 DEFAULT_REPORTS_DIR = Path("data/reports")
@@ -50,30 +51,38 @@ class Outcome:
 _tagger: Tagger | None = None
 
 
-def default_tagger() -> Tagger:
-    """One tagger per process: building the spaCy matchers is the costly part."""
+def use_tagger(tagger: Tagger | None) -> None:
+    """Make ``tagger`` the one extraction uses in this process and the workers it forks.
+
+    ``None`` goes back to the tagger with the built-in codebook. This is how
+    ``--codebook`` reaches every worker without sending a tagger between processes.
+    """
     global _tagger
-    if _tagger is None:
-        _tagger = Tagger()
-    return _tagger
+    _tagger = tagger
+
+
+def active_tagger() -> Tagger:
+    """The tagger set with :func:`use_tagger`, else the built-in codebook's."""
+    return _tagger or default_tagger()
 
 
 def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
     """Extract one report file; raises :class:`InputError` when the file cannot be read."""
     raw = read_document(path)
+    raw.path = _storable(raw.path)  # later stages quote it; the database needs valid text
     blocks = clean_document(raw)
     sections = split_sections(blocks)
     meta = read_metadata(raw, blocks, sections)
     findings = build_findings(sections)
-    (tagger or default_tagger()).tag(findings)
-    warnings = [*raw.warnings, *meta.warnings]
+    (tagger or active_tagger()).tag(findings, inspection_type=meta.inspection_type)
+    warnings = [_storable(w) for w in (*raw.warnings, *meta.warnings)]
     if meta.inspection_type != "other" and not any(
         s.kind in ("improve", "recommendations") for s in sections
     ):
-        warnings.append(f"{path}: no improvement list or recommendations found")
+        warnings.append(f"{raw.path}: no improvement list or recommendations found")
     return Report(
         id=report_id(meta.area.name, meta.date or meta.fieldwork.end, meta.inspection_type),
-        source=Source(path=str(path), sha256=raw.sha256, format=raw.format, pages=raw.page_count),
+        source=Source(path=raw.path, sha256=raw.sha256, format=raw.format, pages=raw.page_count),
         area=meta.area,
         inspection_type=meta.inspection_type,
         date=meta.date,
@@ -87,14 +96,32 @@ def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
     )
 
 
+#: Longest area part of a report id, so an id always makes a valid file name.
+MAX_SLUG = 60
+
+
 def report_id(area: str, date: str | None, inspection_type: str) -> str:
     """A stable, readable id such as ``sutton-2023-09-01-jtai``.
 
-    Only lower-case letters, digits and hyphens survive, so an id taken from
-    document text can never name a path outside an output folder.
+    Every part is slugged, so only lower-case ASCII letters, digits and
+    hyphens survive (accents are dropped, "Öland" gives "oland"): an id taken
+    from document text can never name a path outside an output folder, hide a
+    file (no leading dot) or be too long for a file name.
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-") or "unknown"
-    return f"{slug}-{date or 'undated'}-{inspection_type}"
+    area_slug = _slug(area)[:MAX_SLUG].strip("-") or "unknown"
+    date_slug = _slug(date or "")[:20].strip("-") or "undated"
+    type_slug = _slug(inspection_type)[:30].strip("-") or "other"
+    return f"{area_slug}-{date_slug}-{type_slug}"
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _storable(text: str) -> str:
+    """A path as valid Unicode: bytes that were not UTF-8 in a file name become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def reports_dir() -> Path:
@@ -106,21 +133,34 @@ def find_inputs(targets: Iterable[str | Path]) -> tuple[list[Path], list[InputEr
     """Expand files, folders (recursively) and globs into report files, sorted and unique.
 
     Folders yield only files with a supported suffix; a file named directly is
-    always tried. Symlink loops and unreadable folders are reported, not followed.
+    always tried. A path that exists is taken as it is even when it looks like
+    a glob ("report [final].pdf"). Unreadable folders are reported as problems;
+    a symlink loop is reported as a notice (``fatal=False``) and not followed.
+    A file reached twice through folder links is read once.
     """
     found: dict[str, Path] = {}
+    real_seen: set[str] = set()
     problems: list[InputError] = []
     for target in targets:
         target = str(target)
-        matches = sorted(glob.glob(target, recursive=True)) if glob.has_magic(target) else [target]
+        literal = os.path.lexists(target) or not glob.has_magic(target)
+        matches = [target] if literal else sorted(glob.glob(target, recursive=True))
         if not matches:
             problems.append(InputError(target, "no file matches this pattern"))
         for match in matches:
             path = Path(match)
             if path.is_dir():
-                for file in _walk(path, problems):
-                    found.setdefault(str(file), file)
+                files = list(_walk(path, problems))
+                if not files:
+                    suffixes = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                    problems.append(InputError(path, f"folder has no report files ({suffixes})"))
+                for file in files:
+                    real = os.path.realpath(file)
+                    if real not in real_seen:
+                        real_seen.add(real)
+                        found.setdefault(str(file), file)
             elif path.exists() or path.is_symlink():
+                real_seen.add(os.path.realpath(path))
                 found.setdefault(str(path), path)
             else:
                 problems.append(InputError(path, "no such file or folder"))
@@ -128,6 +168,12 @@ def find_inputs(targets: Iterable[str | Path]) -> tuple[list[Path], list[InputEr
 
 
 def _walk(folder: Path, problems: list[InputError]) -> Iterator[Path]:
+    """Report files under ``folder``, following folder links but never round a loop.
+
+    A link back to the folder itself or to a folder above it is a loop: it is
+    reported once, as a notice, and not entered. A folder reached a second
+    time by another link is not listed again (silently: that is no problem).
+    """
     seen: set[tuple[int, int]] = set()
 
     def on_error(exc: OSError) -> None:
@@ -137,14 +183,25 @@ def _walk(folder: Path, problems: list[InputError]) -> Iterator[Path]:
         try:
             stat = os.stat(root)
         except OSError:
+            dirs[:] = []
             continue
         key = (stat.st_dev, stat.st_ino)
         if key in seen:
-            problems.append(InputError(root, "symlink loop; folder skipped"))
             dirs[:] = []
             continue
         seen.add(key)
-        dirs.sort()
+        real_root = os.path.realpath(root)
+        kept = []
+        for name in sorted(dirs):
+            link = os.path.join(root, name)
+            target = os.path.realpath(link)
+            if os.path.islink(link) and os.path.commonpath([target, real_root]) == target:
+                problems.append(InputError(
+                    link, "symlink loop (links back to a folder above it); not followed",
+                    fatal=False))
+            else:
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             path = Path(root) / name
             if path.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
@@ -158,9 +215,11 @@ def _extract_one(path: str) -> Outcome:
     except InputError as exc:
         return Outcome(path=path, status="failed", error=str(exc))
     except RecursionError:
-        return Outcome(path=path, status="failed", error=f"{path}: too deeply nested to read")
+        return Outcome(path=path, status="failed",
+                       error=printable(f"{path}: too deeply nested to read"))
     except Exception as exc:  # a bug must not take the batch down; say which file
-        return Outcome(path=path, status="failed", error=f"{path}: internal error: {exc!r}")
+        return Outcome(path=path, status="failed",
+                       error=printable(f"{path}: internal error: {exc!r}"))
     return Outcome(path=path, status="extracted", report=report, report_id=report.id,
                    warnings=report.warnings)
 
@@ -210,7 +269,7 @@ def _run_in_workers(paths: list[str], jobs: int, timeout: float | None) -> Itera
     The tagger is built before the workers fork, so they share it instead of
     each loading spaCy again.
     """
-    default_tagger()
+    active_tagger()
     context = mp.get_context("fork")
     queue = list(reversed(paths))
     workers: list[_Worker] = []
@@ -236,8 +295,8 @@ def _run_in_workers(paths: list[str], jobs: int, timeout: float | None) -> Itera
                     outcome = Outcome(
                         path=worker.path or "",
                         status="failed",
-                        error=f"{worker.path}: took longer than {timeout:g} s; "
-                        "skipped (raise the limit with --timeout)",
+                        error=printable(f"{worker.path}: took longer than {timeout:g} s; "
+                                        "skipped (raise the limit with --timeout)"),
                     )
                     worker.kill()
                 if outcome is None:
@@ -285,8 +344,8 @@ class _Worker:
         except (EOFError, OSError):
             self.process.join(1)
             code = self.process.exitcode
-            return Outcome(path=path, status="failed",
-                          error=f"{path}: the reader crashed on this file (exit code {code})")
+            return Outcome(path=path, status="failed", error=printable(
+                f"{path}: the reader crashed on this file (exit code {code})"))
 
     def kill(self) -> None:
         self.path = None

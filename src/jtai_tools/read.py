@@ -120,8 +120,8 @@ _OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
 def _looks_like_text(sample: bytes) -> bool:
     if not sample:
         return False
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in sample)
-    return printable / len(sample) > 0.95
+    text_like = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in sample)
+    return text_like / len(sample) > 0.95
 
 
 def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:

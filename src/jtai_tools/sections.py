@@ -25,7 +25,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clean import heading_kind, is_list_sublabel, is_sublabel, vocabulary
+from .clean import (
+    heading_key,
+    heading_kind,
+    is_back_matter,
+    is_grade,
+    is_list_sublabel,
+    is_sublabel,
+    strip_grade,
+    vocabulary,
+)
 from .models import LIST_SECTION_KINDS, Block, Finding, Section
 
 #: Section kinds whose paragraphs are split into sentence findings.
@@ -44,14 +53,40 @@ class _Open:
     blocks: list[Block]
 
 
+#: Share of a document's blocks after which sign-off and back-page lines count
+#: as its closing matter (they are never at the front of a report).
+BACK_MATTER_FROM = 0.6
+
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)]*$")
+
+
 def split_sections(blocks: list[Block]) -> list[Section]:
     """The report's main sections in document order."""
     vocab = vocabulary()
     sections: list[Section] = []
     first_page = blocks[0].page if blocks else None
     open_ = _Open(Section(kind="other", heading="", page=first_page), [])
-    for block in blocks:
+    closing = False
+    closing_from = int(len(blocks) * BACK_MATTER_FROM)
+    for index, block in enumerate(blocks):
+        if not closing and index >= closing_from and block.kind != "item" \
+                and is_back_matter(block.text):
+            _close(open_, sections)
+            open_ = _Open(Section(kind="other", heading="", page=block.page), [])
+            closing = True
+        if closing:
+            if block.kind != "heading" or heading_kind(block.text) is None:
+                open_.blocks.append(Block(kind="paragraph", text=block.text, page=block.page))
+                continue
+            closing = False  # a known section after the sign-off: the report goes on
+        if open_.section.kind == "judgements" and block.kind != "heading" \
+                and _is_prose(block.text):
+            open_ = _after_judgements(open_, sections, block.page)
         if block.kind == "heading":
+            if not open_.blocks and open_.section.heading and (
+                    _same_heading(block.text, open_.section.heading) or is_grade(block.text)):
+                continue  # a table header repeating the heading, or a wrapped heading's grade
             in_list = open_.section.kind in LIST_SECTION_KINDS
             if is_sublabel(block.text) and not in_list:
                 continue
@@ -64,6 +99,38 @@ def split_sections(blocks: list[Block]) -> list[Section]:
         open_.blocks.append(block)
     _close(open_, sections)
     return sections
+
+
+def _same_heading(left: str, right: str) -> bool:
+    return heading_key(left).lower() == heading_key(right).lower()
+
+
+def _is_prose(text: str) -> bool:
+    """A paragraph of sentences, not a row of a judgement table."""
+    words = len(_WORD.findall(text))
+    return words >= 30 or (words >= 12 and bool(_SENTENCE_END.search(text)))
+
+
+def _after_judgements(table: _Open, sections: list[Section], page: int) -> _Open:
+    """Close a judgement table at the first paragraph of prose; the section that prose opens.
+
+    A table with a single judgement (SIF chapters: "Key judgement | Judgement
+    grade" over one row) heads that judgement's findings, which take the
+    row's label as their heading (an empty section printed with the same
+    heading just above the table gives way to it). A table of several
+    judgements is a report's cover: the summary printed under it, without a
+    heading of its own, is the report's headline.
+    """
+    _close(table, sections)
+    labels = [strip_grade(b.text) for b in table.blocks if b.kind != "heading"]
+    chapters = [label for label in labels if heading_kind(label) == "main-findings"]
+    if len(chapters) == 1:
+        if len(sections) >= 2 and not sections[-2].paragraphs and not sections[-2].items \
+                and _same_heading(sections[-2].heading, chapters[0]):
+            page = sections[-2].page or page
+            del sections[-2]
+        return _Open(Section(kind="main-findings", heading=chapters[0], page=page), [])
+    return _Open(Section(kind="headline", heading="", page=page), [])
 
 
 def _close(open_: _Open, sections: list[Section]) -> None:
@@ -147,7 +214,9 @@ def build_findings(sections: list[Section]) -> list[Finding]:
         if section.kind in LIST_SECTION_KINDS:
             texts = section.items
         elif section.kind in NARRATIVE_KINDS:
-            texts = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+            texts = _attach_notes([s for paragraph in section.paragraphs
+                                   if not _is_label(paragraph)
+                                   for s in split_sentences(paragraph)])
         else:
             continue
         for text in texts:
@@ -191,4 +260,31 @@ def split_sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         sentences.append(tail)
-    return sentences
+    return _attach_notes(sentences)
+
+
+_NOTE = re.compile(r"\([^()]{1,40}\)\.?")
+
+
+def _attach_notes(sentences: list[str]) -> list[str]:
+    """A bracketed note after a sentence ("... is poor. (Recommendation)") stays with it."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and _NOTE.fullmatch(sentence):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+#: Most words in a group label printed as a line of its own inside narrative text.
+LABEL_WORDS = 8
+
+
+def _is_label(paragraph: str) -> bool:
+    """A short line without a sentence end ("Quality of practice"): a label, not a finding."""
+    return (len(_WORD.findall(paragraph)) <= LABEL_WORDS and paragraph[:1].isupper()
+            and not _SENTENCE_MARK.search(paragraph))
+
+
+_SENTENCE_MARK = re.compile(r"[.!?:;]")

@@ -1,30 +1,432 @@
-"""Store stage: reports kept in an embedded SQLite database.
+"""Store stage: extracted reports kept in an embedded SQLite database.
 
-PLACEHOLDER schema (one JSON row per report); the full store has tables for
-reports, sections, findings, tags and source history, with FTS5 search.
+One row per report in ``reports``, with its ``sections``, ``findings``,
+``finding_themes``, ``finding_agencies`` and ``finding_evidence`` in their own
+tables so that comparisons and theme tables are SQL aggregations rather than
+Python loops. ``findings_fts`` is an FTS5 index over finding text (kept in
+step with ``findings`` by triggers). ``source_history`` records every source
+file content (sha256) that produced a report, and when it was first and last
+seen, so re-extracting an updated report replaces the record but keeps its
+history.
+
+Robustness: the database runs in WAL mode with a busy timeout, and each
+:meth:`Store.save` is one ``BEGIN IMMEDIATE`` transaction, so several
+``jtai extract`` processes can write at once, and a process killed mid-batch
+leaves every report it saved complete and every other report absent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .models import Report, report_from_dict, to_dict
+from .models import (
+    Area,
+    Evidence,
+    Fieldwork,
+    Finding,
+    Report,
+    Section,
+    Source,
+    to_dict,
+)
 
 DEFAULT_DB = Path("jtai.db")
 
+#: Bumped whenever the schema changes; older databases are migrated on open.
+SCHEMA_VERSION = 2
+
+BUSY_TIMEOUT_S = 60.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    id              TEXT PRIMARY KEY,
+    area            TEXT NOT NULL,
+    area_full_name  TEXT,
+    inspection_type TEXT NOT NULL,
+    date            TEXT,
+    year            INTEGER,
+    fieldwork_start TEXT,
+    fieldwork_end   TEXT,
+    inspectorates   TEXT NOT NULL DEFAULT '[]',
+    jtai_focus      TEXT,
+    judgements      TEXT NOT NULL DEFAULT '{}',
+    source_path     TEXT NOT NULL,
+    source_sha256   TEXT NOT NULL,
+    source_format   TEXT NOT NULL,
+    source_pages    INTEGER NOT NULL,
+    warnings        TEXT NOT NULL DEFAULT '[]',
+    record_sha256   TEXT NOT NULL,
+    extracted_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS reports_area ON reports(area, date);
+CREATE INDEX IF NOT EXISTS reports_type ON reports(inspection_type, year);
+CREATE INDEX IF NOT EXISTS reports_sha ON reports(source_sha256);
+
+CREATE TABLE IF NOT EXISTS sections (
+    report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    heading    TEXT NOT NULL,
+    paragraphs TEXT NOT NULL DEFAULT '[]',
+    items      TEXT NOT NULL DEFAULT '[]',
+    page       INTEGER,
+    PRIMARY KEY (report_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS findings (
+    id              INTEGER PRIMARY KEY,
+    report_id       TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    section_kind    TEXT NOT NULL,
+    section_heading TEXT NOT NULL,
+    finding_index   INTEGER NOT NULL,
+    text            TEXT NOT NULL,
+    polarity        TEXT NOT NULL,
+    UNIQUE (report_id, position)
+);
+CREATE INDEX IF NOT EXISTS findings_section ON findings(section_kind);
+
+-- report_id and polarity repeat the finding's, so that theme tables aggregate
+-- from this table's index alone (written in the same transaction as findings)
+CREATE TABLE IF NOT EXISTS finding_themes (
+    finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+    theme      TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    evidence   TEXT,
+    report_id  TEXT NOT NULL,
+    polarity   TEXT NOT NULL,
+    PRIMARY KEY (finding_id, theme)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS finding_themes_theme ON finding_themes(theme, finding_id);
+CREATE INDEX IF NOT EXISTS finding_themes_report
+    ON finding_themes(report_id, theme, polarity);
+
+CREATE TABLE IF NOT EXISTS finding_agencies (
+    finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+    agency     TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (finding_id, agency)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS finding_evidence (
+    finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    label      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    start      INTEGER NOT NULL,
+    "end"      INTEGER NOT NULL,
+    PRIMARY KEY (finding_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS source_history (
+    report_id  TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (report_id, sha256)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS source_history_sha ON source_history(sha256);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS findings_fts USING fts5(
+    text, content='findings', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS findings_fts_insert AFTER INSERT ON findings BEGIN
+    INSERT INTO findings_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS findings_fts_delete AFTER DELETE ON findings BEGIN
+    INSERT INTO findings_fts(findings_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+"""
+
+
+class StoreError(Exception):
+    """The database file cannot be used (not SQLite, newer schema, missing)."""
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL, a busy timeout and foreign keys on.
+
+    Autocommit (``isolation_level=None``) lets the store issue ``BEGIN
+    IMMEDIATE`` itself: taking the write lock at the start of a save avoids
+    the lock-upgrade deadlock two deferred transactions can hit.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"{path}: no such database (run `jtai extract` first)")
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open database ({exc})") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a jtai database ({exc})") from exc
+    return conn
+
+
+def _retry_busy(action: Any, attempts: int = 50) -> Any:
+    """Run ``action``, retrying while another process holds a lock.
+
+    Switching to WAL can report SQLITE_BUSY without consulting the busy
+    handler while another connection is creating the database.
+    """
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error."""
+    _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
+    """Create or migrate the schema; safe when several processes open a new file at once."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: database schema version {version} is newer than this jtai "
+            f"understands ({SCHEMA_VERSION}); upgrade jtai"
+        )
+    with write_transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:  # another process created it meanwhile
+            return
+        legacy = _legacy_rows(conn) if version == 0 else _rebuild_rows(conn)
+        for statement in _statements(_SCHEMA):
+            conn.execute(statement)
+        for data in legacy:
+            report = report_from_json(data)
+            _write_report(conn, report, _now())
+            if version == 0:  # the first layout kept no history
+                _note_source(conn, report, _now())
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema into statements (triggers keep their inner semicolons)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                out.append(buffer.strip())
+            buffer = ""
+    return out
+
+
+def _rebuild_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Reports of an older versioned schema, read out before its tables are dropped.
+
+    The database is a cache of extraction output, so the simplest correct
+    migration is to re-write every report under the new schema.
+    """
+    rows = [to_dict(r) for r in load_reports(conn, None)]
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    ).fetchall():
+        conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    for table in ("findings_fts", "finding_evidence", "finding_agencies", "finding_themes",
+                  "findings", "sections", "reports"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    return rows
+
+
+def _legacy_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Reports kept by the first, one-JSON-row-per-report layout, which is then dropped."""
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(reports)")]
+    if columns != ["id", "sha256", "data"]:
+        return []
+    rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM reports ORDER BY id")]
+    conn.execute("DROP TABLE reports")
+    return rows
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """:func:`models.report_from_dict`, imported lazily to keep this module's imports flat."""
+    from .models import report_from_dict
+
+    return report_from_dict(data)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_YEAR = re.compile(r"^(\d{4})")
+
+
+def report_year(report: Report) -> int | None:
+    """The year a report belongs to: its date, else the end (or start) of fieldwork."""
+    for value in (report.date, report.fieldwork.end, report.fieldwork.start):
+        match = _YEAR.match(value or "")
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def record_digest(report: Report) -> str:
+    """A digest of everything stored for a report, to tell a real update from a re-save."""
+    payload = json.dumps(to_dict(report), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
+    """Remove a report and everything hanging off it (children first, for the FTS trigger)."""
+    ids = "SELECT id FROM findings WHERE report_id = ?"
+    for table in ("finding_themes", "finding_agencies", "finding_evidence"):
+        conn.execute(f"DELETE FROM {table} WHERE finding_id IN ({ids})", (report_id,))
+    conn.execute("DELETE FROM findings WHERE report_id = ?", (report_id,))
+    conn.execute("DELETE FROM sections WHERE report_id = ?", (report_id,))
+    conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+
+def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
+    """Insert a report's rows (the caller holds the transaction and removed any old copy)."""
+    conn.execute(
+        "INSERT INTO reports (id, area, area_full_name, inspection_type, date, year,"
+        " fieldwork_start, fieldwork_end, inspectorates, jtai_focus, judgements, source_path,"
+        " source_sha256, source_format, source_pages, warnings, record_sha256, extracted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            report.id,
+            report.area.name,
+            report.area.full_name,
+            report.inspection_type,
+            report.date,
+            report_year(report),
+            report.fieldwork.start,
+            report.fieldwork.end,
+            json.dumps(report.inspectorates, ensure_ascii=False),
+            report.jtai_focus,
+            json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
+            report.source.path,
+            report.source.sha256,
+            report.source.format,
+            report.source.pages,
+            json.dumps(report.warnings, ensure_ascii=False),
+            record_digest(report),
+            now,
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO sections (report_id, position, kind, heading, paragraphs, items, page)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                report.id,
+                pos,
+                s.kind,
+                s.heading,
+                json.dumps(s.paragraphs, ensure_ascii=False),
+                json.dumps(s.items, ensure_ascii=False),
+                s.page,
+            )
+            for pos, s in enumerate(report.sections)
+        ],
+    )
+    for pos, finding in enumerate(report.findings):
+        cursor = conn.execute(
+            "INSERT INTO findings (report_id, position, section_kind, section_heading,"
+            " finding_index, text, polarity) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                report.id,
+                pos,
+                finding.section_kind,
+                finding.section_heading,
+                finding.index,
+                finding.text,
+                finding.polarity,
+            ),
+        )
+        _write_tags(conn, cursor.lastrowid, report.id, finding)
+
+
+def _write_tags(conn: sqlite3.Connection, finding_id: int | None, report_id: str,
+                finding: Finding) -> None:
+    theme_evidence: dict[str, str] = {}
+    for ev in finding.evidence:
+        if ev.kind == "theme":
+            theme_evidence.setdefault(ev.label, ev.text)
+    conn.executemany(
+        "INSERT OR IGNORE INTO finding_themes (finding_id, theme, position, evidence,"
+        " report_id, polarity) VALUES (?, ?, ?, ?, ?, ?)",
+        [(finding_id, t, i, theme_evidence.get(t), report_id, finding.polarity)
+         for i, t in enumerate(finding.themes)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO finding_agencies (finding_id, agency, position) VALUES (?, ?, ?)",
+        [(finding_id, a, i) for i, a in enumerate(finding.agencies)],
+    )
+    conn.executemany(
+        'INSERT INTO finding_evidence (finding_id, position, label, kind, text, start, "end")'
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (finding_id, i, e.label, e.kind, e.text, e.start, e.end)
+            for i, e in enumerate(finding.evidence)
+        ],
+    )
+
+
+def _note_source(conn: sqlite3.Connection, report: Report, now: str) -> None:
+    conn.execute(
+        "INSERT INTO source_history (report_id, sha256, path, first_seen, last_seen)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id, sha256)"
+        " DO UPDATE SET path = excluded.path, last_seen = excluded.last_seen",
+        (report.id, report.source.sha256, report.source.path, now, now),
+    )
+
 
 class Store:
-    """A jtai database. Use as a context manager or call :meth:`close`."""
+    """A jtai database. Use as a context manager or call :meth:`close`.
+
+    Opening creates the file and schema when needed (and migrates older
+    layouts); raises :class:`StoreError` when the file is not a usable database.
+    """
 
     def __init__(self, path: str | Path = DEFAULT_DB) -> None:
         self.path = Path(path)
-        self.conn = sqlite3.connect(self.path, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS reports (id TEXT PRIMARY KEY, sha256 TEXT, data TEXT)"
-        )
+        self.conn = connect(self.path)
+        try:
+            ensure_schema(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path}: not a jtai database ({exc})") from exc
+        except BaseException:
+            self.conn.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -36,24 +438,154 @@ class Store:
         self.conn.close()
 
     def known_sha256(self, sha256: str) -> str | None:
-        """The id of the report stored from content with this hash, if any."""
-        row = self.conn.execute("SELECT id FROM reports WHERE sha256 = ?", (sha256,)).fetchone()
+        """The id of the report stored from content with this hash (current or earlier version).
+
+        A stored report is preferred to a history entry whose report has gone.
+        """
+        row = self.conn.execute(
+            "SELECT h.report_id FROM source_history h LEFT JOIN reports r ON r.id = h.report_id"
+            " WHERE h.sha256 = ? ORDER BY r.id IS NULL, h.report_id LIMIT 1",
+            (sha256,),
+        ).fetchone()
         return row[0] if row else None
 
     def save(self, report: Report) -> str:
-        """Store a report atomically; returns "stored", "updated" or "unchanged"."""
-        with self.conn:
-            row = self.conn.execute(
-                "SELECT sha256 FROM reports WHERE id = ?", (report.id,)
+        """Store a report in one transaction; returns "stored", "updated" or "unchanged".
+
+        A report with the same id replaces the stored one (its source goes
+        into ``source_history`` beside the earlier ones). A stored report with
+        another id whose current source is the same content is dropped: the
+        same file now reads differently (e.g. better metadata gave a new id).
+        """
+        now = _now()
+        digest = record_digest(report)
+        with write_transaction(self.conn) as conn:
+            row = conn.execute(
+                "SELECT record_sha256 FROM reports WHERE id = ?", (report.id,)
             ).fetchone()
-            if row and row[0] == report.source.sha256:
+            _note_source(conn, report, now)
+            if row and row[0] == digest:
                 return "unchanged"
-            self.conn.execute(
-                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?)",
-                (report.id, report.source.sha256, json.dumps(to_dict(report), sort_keys=True)),
-            )
+            stale = conn.execute(
+                "SELECT id FROM reports WHERE source_sha256 = ? AND id != ?",
+                (report.source.sha256, report.id),
+            ).fetchall()
+            for (stale_id,) in stale:
+                _delete_report(conn, stale_id)
+                conn.execute("DELETE FROM source_history WHERE report_id = ?", (stale_id,))
+            if row:
+                _delete_report(conn, report.id)
+            _write_report(conn, report, now)
         return "updated" if row else "stored"
 
+    def delete(self, report_id: str) -> bool:
+        """Remove one report (its source history stays); True when it existed."""
+        with write_transaction(self.conn) as conn:
+            found = conn.execute("SELECT 1 FROM reports WHERE id = ?", (report_id,)).fetchone()
+            _delete_report(conn, report_id)
+        return found is not None
+
+    def report_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
+
+    def report(self, report_id: str) -> Report | None:
+        """One stored report rebuilt as a :class:`Report`, or None."""
+        reports = load_reports(self.conn, [report_id])
+        return reports[0] if reports else None
+
     def reports(self) -> list[Report]:
-        rows = self.conn.execute("SELECT data FROM reports ORDER BY id").fetchall()
-        return [report_from_dict(json.loads(r[0])) for r in rows]
+        """Every stored report, ordered by id."""
+        return load_reports(self.conn, None)
+
+    def history(self, report_id: str) -> list[dict[str, str]]:
+        """Source versions seen for a report, oldest first."""
+        rows = self.conn.execute(
+            "SELECT sha256, path, first_seen, last_seen FROM source_history"
+            " WHERE report_id = ? ORDER BY first_seen, sha256",
+            (report_id,),
+        ).fetchall()
+        return [dict(zip(("sha256", "path", "first_seen", "last_seen"), r, strict=True))
+                for r in rows]
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report]:
+    """Rebuild reports (all, or the given ids) from their rows, ordered by id."""
+    if ids is None:
+        where, params = "", []
+    else:
+        where, params = f"WHERE id IN ({','.join('?' * len(ids))})", list(ids)
+    report_rows = conn.execute(
+        "SELECT id, area, area_full_name, inspection_type, date, fieldwork_start,"
+        " fieldwork_end, inspectorates, jtai_focus, judgements, source_path, source_sha256,"
+        f" source_format, source_pages, warnings FROM reports {where} ORDER BY id",
+        params,
+    ).fetchall()
+    if not report_rows:
+        return []
+    # the same filter, applied to tables keyed by report_id
+    rfilter = "" if ids is None else f"WHERE report_id IN ({','.join('?' * len(ids))})"
+    sections: dict[str, list[Section]] = {}
+    for rid, kind, heading, paragraphs, items, page in conn.execute(
+        "SELECT report_id, kind, heading, paragraphs, items, page FROM sections"
+        f" {rfilter} ORDER BY report_id, position",
+        params,
+    ):
+        sections.setdefault(rid, []).append(
+            Section(kind, heading, json.loads(paragraphs), json.loads(items), page)
+        )
+    findings = _load_findings(conn, rfilter, params)
+    out = []
+    for row in report_rows:
+        (rid, area, full, itype, date, fw_start, fw_end, insp, focus, judgements,
+         path, sha, fmt, pages, warnings) = row
+        out.append(Report(
+            id=rid,
+            source=Source(path=path, sha256=sha, format=fmt, pages=pages),
+            area=Area(area, full),
+            inspection_type=itype,
+            date=date,
+            fieldwork=Fieldwork(fw_start, fw_end),
+            inspectorates=json.loads(insp),
+            jtai_focus=focus,
+            judgements=json.loads(judgements),
+            sections=sections.get(rid, []),
+            findings=findings.get(rid, []),
+            warnings=json.loads(warnings),
+        ))
+    return out
+
+
+def _load_findings(conn: sqlite3.Connection, rfilter: str, params: list[str]
+                   ) -> dict[str, list[Finding]]:
+    by_id: dict[int, Finding] = {}
+    per_report: dict[str, list[Finding]] = {}
+    for fid, rid, kind, heading, index, text, polarity in conn.execute(
+        "SELECT id, report_id, section_kind, section_heading, finding_index, text, polarity"
+        f" FROM findings {rfilter} ORDER BY report_id, position",
+        params,
+    ):
+        finding = Finding(kind, heading, text, index, polarity=polarity)
+        by_id[fid] = finding
+        per_report.setdefault(rid, []).append(finding)
+    if not by_id:
+        return per_report
+    sub = f"SELECT id FROM findings {rfilter}"
+    for fid, theme in conn.execute(
+        f"SELECT finding_id, theme FROM finding_themes WHERE finding_id IN ({sub})"
+        " ORDER BY finding_id, position", params,
+    ):
+        by_id[fid].themes.append(theme)
+    for fid, agency in conn.execute(
+        f"SELECT finding_id, agency FROM finding_agencies WHERE finding_id IN ({sub})"
+        " ORDER BY finding_id, position", params,
+    ):
+        by_id[fid].agencies.append(agency)
+    for fid, label, kind, text, start, end in conn.execute(
+        'SELECT finding_id, label, kind, text, start, "end" FROM finding_evidence'
+        f" WHERE finding_id IN ({sub}) ORDER BY finding_id, position", params,
+    ):
+        by_id[fid].evidence.append(Evidence(label, kind, text, start, end))
+    return per_report

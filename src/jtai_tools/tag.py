@@ -1,19 +1,538 @@
 """Tag stage: themes, polarity and agencies for each finding, with evidence.
 
-PLACEHOLDER until the codebook and spaCy matchers are in place.
+Every tag is found by spaCy matchers built from data files (the theme
+codebook, ``agencies.toml``, ``polarity.toml``), never by rules in code, and
+every tag keeps the words that made it (:class:`~jtai_tools.models.Evidence`
+with character offsets into the finding text), so a reader can check why a
+finding was tagged.
+
+Matching runs on the shared pipeline from :mod:`jtai_tools.nlp`: phrases
+through a ``PhraseMatcher`` on lemmas (the vocabulary's lemma NORMs, so
+"strategy meeting" also finds "strategy meetings"), exact words through a
+``PhraseMatcher`` on lower-case text, and token patterns through a
+``Matcher`` (their ``LEMMA`` keys are matched on those NORMs too). A match lying strictly inside
+a longer match of the same group is dropped: the longer, more specific
+phrase decides ("mental health" is not also "health").
+
+Polarity: an item of an improvement or recommendations list is a concern and
+an item of a strengths list a strength, whatever its wording (the section
+says so). Any other sentence is judged by its cue words, with negation
+("not effective" is a concern, "without delay" a strength) and contrast (a
+sentence with both kinds of cue and "but", "however" ... is mixed).
 """
 
 from __future__ import annotations
 
-from .models import Finding
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import pandas as pd
+from spacy.attrs import IDX, LENGTH
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from .codebook import (
+    AgencyVocab,
+    Codebook,
+    PolarityCues,
+    Theme,
+    load_agencies,
+    load_codebook,
+    load_polarity,
+)
+from .models import POLARITIES, Evidence, Finding, Report
+from .nlp import get_nlp, tagging_disabled
+
+#: Section kinds whose items take their polarity from the section itself.
+SECTION_POLARITY: dict[str, str] = {
+    "improve": "concern",
+    "recommendations": "concern",
+    "strengths": "strength",
+}
+
+BATCH_SIZE = 512
+
+#: Above this many spelled-out alternatives a token pattern keeps its IN sets.
+MAX_PATTERN_VARIANTS = 64
+
+Group = Literal["theme", "agency", "polarity", "anchor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One surviving match: its group, label and token span."""
+
+    group: Group
+    label: str
+    start: int
+    end: int
 
 
 class Tagger:
-    """Tags findings in place."""
+    """Tags findings in place; build once and reuse (building the matchers is the costly part).
 
-    def tag(self, findings: list[Finding]) -> None:
-        for finding in findings:
-            if finding.section_kind in ("improve", "recommendations"):
-                finding.polarity = "concern"
-            elif finding.section_kind == "strengths":
-                finding.polarity = "strength"
+    ``codebook`` defaults to the built-in one; ``agencies`` and ``polarity``
+    default to the built-in vocabularies; ``nlp`` to :func:`get_nlp`.
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook | None = None,
+        *,
+        agencies: AgencyVocab | None = None,
+        polarity: PolarityCues | None = None,
+        nlp: Language | None = None,
+    ) -> None:
+        self.codebook = codebook or load_codebook()
+        self.agencies = agencies or load_agencies()
+        self.cues = polarity or load_polarity()
+        self.nlp = nlp or get_nlp()
+        self._disabled = tagging_disabled(self.nlp)
+        self._labels: dict[int, tuple[Group, str]] = {}
+        vocab = self.nlp.vocab
+        # Themes and agencies share matchers (one pass); polarity cues have
+        # their own so that list items, whose polarity is fixed, skip them.
+        self._lemma = PhraseMatcher(vocab, attr="NORM")
+        self._lower = PhraseMatcher(vocab, attr="LOWER")
+        self._tokens = Matcher(vocab)
+        self._cues = PhraseMatcher(vocab, attr="LOWER")
+        self._anchors: dict[str, set[str]] = {"NORM": set(), "LOWER": set()}
+        self._always_tokens = False
+        self._order = {t.id: i for i, t in enumerate(self.codebook.themes)}
+        self._weight = {t.id: t.weight for t in self.codebook.themes}
+        self._agency_order = {a.id: i for i, a in enumerate(self.agencies.agencies)}
+        for theme in self.codebook.themes:
+            self._add_patterns("theme", theme)
+        for agency in self.agencies.agencies:
+            self._add_patterns("agency", agency)
+        for group, ignore in (("theme", self.codebook.ignore), ("agency", self.agencies.ignore)):
+            if ignore:
+                self._add_phrases(self._lemma, group, "", ignore, lemma=True)
+        for attr, matcher in (("NORM", self._lemma), ("LOWER", self._lower)):
+            words = sorted(self._anchors[attr])
+            if words:
+                docs = [self.nlp.make_doc(w) for w in words]
+                matcher.add(self._key("anchor", attr), docs)
+        for label in ("concern", "strength", "negator", "contrast"):
+            phrases = getattr(self.cues, "negators" if label == "negator" else label)
+            self._add_phrases(self._cues, "polarity", label, phrases, lemma=False)
+
+    # -- building ---------------------------------------------------------------
+
+    def _key(self, group: Group, label: str) -> str:
+        key = f"{group}:{label}"
+        self._labels[self.nlp.vocab.strings.add(key)] = (group, label)
+        return key
+
+    def _add_patterns(self, group: Group, item: Theme) -> None:
+        # A phrase also matches as written: the lookup lemmatizer has no part of
+        # speech, so "meeting" (-> "meet") and "meetings" (-> "meeting") differ.
+        self._add_phrases(self._lemma, group, item.id, item.phrases, lemma=True)
+        self._add_phrases(self._lower, group, item.id, (*item.exact, *item.phrases), lemma=False)
+        if item.tokens:
+            patterns = [q for p in item.tokens for q in self._token_patterns(p)]
+            self._tokens.add(self._key(group, item.id), patterns)
+            for pattern in patterns:
+                self._note_anchor(pattern[0])
+
+    def _note_anchor(self, first: dict) -> None:
+        """Remember a token pattern's first word: the matcher runs only where one occurs.
+
+        The token ``Matcher`` costs far more per token than the phrase
+        matchers, and most findings contain no word that can start a token
+        pattern; a pattern whose first token is not one plain word makes it
+        run on every finding.
+        """
+        plain = {k: v for k, v in first.items() if k != "OP"}
+        if first.get("OP") in (None, "!", "+") and len(plain) == 1:
+            (attr, value), = plain.items()
+            if attr in ("NORM", "LOWER") and isinstance(value, str):
+                self._anchors[attr].add(value)
+                return
+        self._always_tokens = True
+
+    def _token_patterns(self, pattern: Sequence[dict]) -> list[list[dict]]:
+        """A codebook token pattern as the matcher runs it.
+
+        ``LEMMA`` becomes ``NORM`` (where the lemmas are) and values are
+        case-folded like the text. A small ``IN`` set is spelled out as
+        alternative patterns: plain values are compared in compiled code,
+        while an ``IN`` set is checked in Python for every token.
+        """
+        variants: list[list[dict]] = [[]]
+        for token in pattern:
+            options = [dict(token)]
+            for key in list(token):
+                if key in ("LEMMA", "LOWER"):
+                    attr = "NORM" if key == "LEMMA" else "LOWER"
+                    value = token[key]
+                    fold = self._lemma_of if key == "LEMMA" else fold_case
+                    if isinstance(value, str):
+                        values = [fold(value)]
+                    elif isinstance(value, dict) and set(value) == {"IN"}:
+                        values = list(dict.fromkeys(fold(v) for v in value["IN"]))
+                    else:
+                        values = None
+                    if values is None:
+                        continue
+                    options = [
+                        {**{k: v for k, v in o.items() if k != key}, attr: v}
+                        for o in options
+                        for v in values
+                    ]
+            variants = [[*v, o] for v in variants for o in options]
+            if len(variants) > MAX_PATTERN_VARIANTS:
+                return [[self._in_form(t) for t in pattern]]
+        return variants
+
+    def _in_form(self, token: dict) -> dict:
+        """A token pattern with LEMMA moved to NORM and values case-folded, IN sets kept."""
+        result: dict = {}
+        for key, value in token.items():
+            if key in ("LEMMA", "LOWER"):
+                fold = self._lemma_of if key == "LEMMA" else fold_case
+                attr = "NORM" if key == "LEMMA" else "LOWER"
+                if isinstance(value, str):
+                    result[attr] = fold(value)
+                elif isinstance(value, dict):
+                    result[attr] = {
+                        op: [fold(v) for v in vals] if isinstance(vals, list) else vals
+                        for op, vals in value.items()
+                    }
+                else:
+                    result[attr] = value
+            else:
+                result[key] = value
+        return result
+
+    def _lemma_of(self, word: str) -> str:
+        return self.nlp.vocab[fold_case(word)].norm_
+
+    def _add_phrases(
+        self,
+        matcher: PhraseMatcher,
+        group: Group,
+        label: str,
+        phrases: Sequence[str],
+        *,
+        lemma: bool,
+    ) -> None:
+        if not phrases:
+            return
+        if lemma:
+            docs = list(self.nlp.pipe(map(fold_case, phrases), disable=self._disabled))
+        else:
+            docs = [self.nlp.make_doc(fold_case(p)) for p in phrases]
+        matcher.add(self._key(group, label), docs)
+
+    # -- tagging ----------------------------------------------------------------
+
+    def tag(self, findings: list[Finding], inspection_type: str | None = None) -> None:
+        """Fill each finding's themes, polarity, agencies and evidence (replacing old tags).
+
+        ``inspection_type`` (the report's, e.g. ``"area-send"``) adds the
+        themes the codebook's ``[context]`` implies for that kind of report;
+        such a theme has evidence only where its words also occur.
+        """
+        implied = self.codebook.context.get(inspection_type or "", ())
+        texts = (fold_case(f.text) for f in findings)
+        docs = self.nlp.pipe(texts, batch_size=BATCH_SIZE, disable=self._disabled)
+        for finding, doc in zip(findings, docs, strict=True):
+            self._tag_doc(finding, doc, implied)
+
+    def _tag_doc(self, finding: Finding, doc: Doc, implied: tuple[str, ...] = ()) -> None:
+        text = finding.text
+        phrase_hits = self._hits(doc, (self._lemma, self._lower))
+        token_hits: list[Hit] = []
+        if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
+            token_hits = self._hits(doc, (self._tokens,))
+        themes = _survivors(phrase_hits, token_hits, "theme")
+        agencies = _survivors(phrase_hits, token_hits, "agency")
+        theme_ids = self._salient([h for h in themes if h.label], implied)  # "" = ignore
+        evidence = [_evidence(text, doc, h, "theme") for h in themes if h.label in theme_ids]
+        agencies = [h for h in agencies if h.label]  # "" = ignore phrase
+        agency_ids = {hit.label for hit in agencies}
+        evidence.extend(_evidence(text, doc, hit, "agency") for hit in agencies)
+        if not agency_ids and self.agencies.default:
+            agency_ids.add(self.agencies.default)
+        fixed = SECTION_POLARITY.get(finding.section_kind)
+        if fixed is None:
+            cues = outermost(self._hits(doc, (self._cues,)))
+            polarity, cue_evidence = judge_polarity(text, doc, cues, self.cues.negation_window)
+            evidence.extend(cue_evidence)
+        else:
+            polarity = fixed
+        finding.themes = sorted(theme_ids, key=self._order.__getitem__)
+        finding.agencies = sorted(agency_ids, key=self._agency_order.__getitem__)
+        finding.polarity = polarity
+        finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
+
+    def _salient(self, hits: list[Hit], implied: tuple[str, ...] = ()) -> set[str]:
+        """The themes a finding is substantively about: at most ``max_themes``, best first.
+
+        A long finding mentions many services in passing; the themes it
+        returns to most often (weighted, then the earliest) are what it is
+        about. Themes implied by the report's kind come first.
+        """
+        stats: dict[str, list[float]] = {}
+        for hit in hits:
+            entry = stats.setdefault(hit.label, [0.0, hit.start])
+            entry[0] += self._weight[hit.label]
+        limit = self.codebook.max_themes
+        ranked = sorted(stats, key=lambda t: (-stats[t][0], stats[t][1], self._order[t]))
+        ranked = list(dict.fromkeys([*implied, *ranked]))
+        return set(ranked if limit is None else ranked[:limit])
+
+    def _hits(self, doc: Doc, matchers: Iterable[PhraseMatcher | Matcher]) -> list[Hit]:
+        labels = self._labels
+        hits: set[Hit] = set()
+        for matcher in matchers:
+            for match_id, start, end in matcher(doc):
+                group, label = labels[match_id]
+                hits.add(Hit(group, label, start, end))
+        return sorted(hits, key=lambda h: (h.start, -h.end, h.group, h.label))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+
+
+def fold_case(text: str) -> str:
+    """Lower-case text for matching, keeping every character offset.
+
+    The lookup lemmatizer is case-sensitive ("Partnership" stays
+    "Partnership"), so text is lower-cased before tagging, and curly quotes
+    become straight ones so that "children’s" matches "children's"; evidence
+    offsets still point into the original text because both keep its length.
+    The rare text whose length would change is left as it is.
+    """
+    folded = text.lower().translate(_QUOTES)
+    return folded if len(folded) == len(text) else text
+
+
+def _survivors(phrase_hits: list[Hit], token_hits: list[Hit], group: Group) -> list[Hit]:
+    """A group's surviving hits: phrase hits inside longer phrase hits are dropped.
+
+    Token-pattern hits may span gaps ("attendance ... at meetings"), so they
+    can be swallowed by a longer phrase but never swallow one.
+    """
+    kept = outermost([h for h in phrase_hits if h.group == group])
+    extra = [h for h in token_hits if h.group == group and not _inside(h, kept)]
+    if extra:
+        kept = sorted([*kept, *extra], key=lambda h: (h.start, -h.end, h.group, h.label))
+    return kept
+
+
+def outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop every hit lying strictly inside a longer hit (hits of equal span all stay).
+
+    ``hits`` must be sorted by start, then longest first.
+    """
+    kept: list[Hit] = []
+    for hit in hits:
+        if not _inside(hit, kept):
+            kept.append(hit)
+    return kept
+
+
+def _inside(hit: Hit, others: list[Hit]) -> bool:
+    """Whether ``hit`` lies strictly inside a longer one of ``others``."""
+    size = hit.end - hit.start
+    return any(
+        o.start <= hit.start and hit.end <= o.end and o.end - o.start > size for o in others
+    )
+
+
+def judge_polarity(
+    text: str, doc: Doc, cues: list[Hit], window: int
+) -> tuple[str, list[Evidence]]:
+    """A sentence's polarity from its cue hits, with the evidence for it.
+
+    A negator turns the first cue within ``window`` words after it around
+    ("not effective" -> concern, "no delay" -> strength); a negator with no
+    cue after it ("do not understand") is a concern; a concern cue right
+    before a strength cue qualifies it ("not consistently effective" is one
+    concern). Both kinds of cue make the sentence mixed when a contrast word
+    ("but", "however") is present, otherwise the more frequent kind wins (a
+    tie is mixed). A contrast word alone changes nothing: "However, there
+    are delays" is a concern.
+    """
+    evidence: list[Evidence] = []
+    counts = {"concern": 0, "strength": 0}
+    used: set[int] = set()
+    contrast: list[Hit] = []
+    for i, hit in enumerate(cues):
+        if i in used:
+            continue
+        if hit.label == "contrast":
+            contrast.append(hit)
+            continue
+        if hit.label == "negator":
+            target = next(
+                (
+                    j
+                    for j in range(i + 1, len(cues))
+                    if cues[j].label in counts and 0 <= cues[j].start - hit.end <= window
+                ),
+                None,
+            )
+            if target is None:
+                label, end = "concern", hit.end
+            else:
+                used.add(target)
+                label = "strength" if cues[target].label == "concern" else "concern"
+                end = cues[target].end
+            counts[label] += 1
+            negated = Hit("polarity", label, hit.start, end)
+            evidence.append(_evidence(text, doc, negated, "polarity"))
+            continue
+        nxt = i + 1
+        if (
+            hit.label == "concern"
+            and nxt < len(cues)
+            and cues[nxt].label == "strength"
+            and cues[nxt].start - hit.end <= 1
+        ):
+            # "not consistently effective", "insufficiently robust": the
+            # concern qualifies the strength word right after it.
+            used.add(nxt)
+            hit = Hit("polarity", "concern", hit.start, cues[nxt].end)
+        counts[hit.label] += 1
+        evidence.append(_evidence(text, doc, hit, "polarity"))
+    concern, strength = counts["concern"], counts["strength"]
+    if concern and strength:
+        if contrast or concern == strength:
+            evidence.extend(
+                _evidence(text, doc, Hit("polarity", "mixed", h.start, h.end), "polarity")
+                for h in contrast
+            )
+            return "mixed", evidence
+        return ("concern" if concern > strength else "strength"), evidence
+    if concern:
+        return "concern", evidence
+    if strength:
+        return "strength", evidence
+    return "neutral", evidence
+
+
+def _evidence(
+    text: str, doc: Doc, hit: Hit, kind: Literal["theme", "polarity", "agency"]
+) -> Evidence:
+    """Evidence with the words as written in the finding (the doc holds lower-cased text)."""
+    offsets = doc.user_data.get(_OFFSETS)
+    if offsets is None:
+        # Character offsets of every token, read in one call: making a Span
+        # per hit creates Python Token objects, which costs more than matching.
+        offsets = doc.user_data[_OFFSETS] = doc.to_array([IDX, LENGTH]).tolist()
+    start = offsets[hit.start][0]
+    last_idx, last_len = offsets[hit.end - 1]
+    end = last_idx + last_len
+    return Evidence(label=hit.label, kind=kind, text=text[start:end], start=start, end=end)
+
+
+_OFFSETS = "jtai_token_offsets"
+
+
+_default: Tagger | None = None
+
+
+def default_tagger() -> Tagger:
+    """A tagger with the built-in codebook, built once per process."""
+    global _default
+    if _default is None:
+        _default = Tagger()
+    return _default
+
+
+def kwic(text: str, start: int, end: int, words: int = 5) -> tuple[str, str, str]:
+    """Keyword in context: up to ``words`` words before the match, the match, and after.
+
+    ``left + match + right`` reads as the text does: the spaces next to the
+    match are kept ("children, such" stays without a space before the comma),
+    runs of white space become one space, and "…" marks cut-off text.
+    """
+    before, after = text[:start], text[end:]
+    left_words, right_words = before.split(), after.split()
+    left = " ".join(left_words[-words:]) if words else ""
+    right = " ".join(right_words[:words]) if words else ""
+    if left and before[-1:].isspace():
+        left += " "
+    if right and after[:1].isspace():
+        right = " " + right
+    if len(left_words) > words:
+        left = "… " + left
+    if len(right_words) > words:
+        right += " …"
+    return left, text[start:end], right
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeHit:
+    """One piece of evidence for a theme, as keyword in context, for reading tags back."""
+
+    report: str
+    section: str
+    finding: int
+    theme: str
+    polarity: str
+    left: str
+    match: str
+    right: str
+    start: int
+    end: int
+
+
+def select_reports(reports: Iterable[Report], target: str) -> list[Report]:
+    """Reports whose id is ``target``, or whose area (short or full name) is ``target``."""
+    wanted = target.strip().lower()
+    by_id = [r for r in reports if r.id.lower() == wanted]
+    if by_id:
+        return by_id
+    return [
+        r
+        for r in reports
+        if wanted in {r.area.name.lower(), (r.area.full_name or "").lower()}
+    ]
+
+
+def theme_hits(reports: Iterable[Report], context_words: int = 5) -> list[ThemeHit]:
+    """Every theme tag of the reports' findings with its words in context.
+
+    A theme with no evidence of its own (implied by the kind of report) gives
+    one row with an empty match and the finding's opening words.
+    """
+    rows: list[ThemeHit] = []
+    for report in sorted(reports, key=lambda r: r.id):
+        for number, finding in enumerate(report.findings):
+            for theme in finding.themes:
+                spans = [e for e in finding.evidence if e.kind == "theme" and e.label == theme]
+                if not spans:
+                    opening = " ".join(finding.text.split()[: context_words * 2])
+                    rows.append(ThemeHit(report.id, finding.section_kind, number, theme,
+                                         finding.polarity, "", "", opening, 0, 0))
+                for e in spans:
+                    left, match, right = kwic(finding.text, e.start, e.end, context_words)
+                    rows.append(ThemeHit(report.id, finding.section_kind, number, theme,
+                                         finding.polarity, left, match, right, e.start, e.end))
+    return rows
+
+
+def theme_summary(hits: list[ThemeHit], order: Sequence[str] = ()) -> pd.DataFrame:
+    """Findings per theme and polarity: theme, polarity, findings, hits (codebook order)."""
+    columns = ["theme", "polarity", "findings", "hits"]
+    if not hits:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame([asdict(h) for h in hits])
+    frame["key"] = frame["report"] + "#" + frame["finding"].astype(str)
+    grouped = (
+        frame.groupby(["theme", "polarity"], sort=False)
+        .agg(findings=("key", "nunique"), hits=("match", "size"))
+        .reset_index()
+    )
+    rank = {t: i for i, t in enumerate(order)}
+    polarity_rank = {p: i for i, p in enumerate(POLARITIES)}
+    grouped["_t"] = grouped["theme"].map(lambda t: (rank.get(t, len(rank)), t))
+    grouped["_p"] = grouped["polarity"].map(lambda p: polarity_rank.get(p, len(polarity_rank)))
+    grouped = grouped.sort_values(["_t", "_p"], kind="stable").drop(columns=["_t", "_p"])
+    return grouped.reset_index(drop=True)[columns]

@@ -1,0 +1,441 @@
+"""Reading a jtai database from Python: reports, findings, theme tables and search as DataFrames.
+
+For notebooks::
+
+    from jtai_tools.query import open_db
+    db = open_db("jtai.db")
+    db.findings(area="sutton", theme="strategy-meetings")
+    db.theme_table(by="area-year", polarity="concern")
+    db.search("Operation Encompass", area="sutton")
+
+The ``jtai`` commands call these same functions, so what a notebook shows and
+what the command line prints always agree. Filters are applied in SQL (with
+the indexes the store creates) so that a database of thousands of reports
+answers quickly.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz, process
+
+from .models import Report
+from .store import DEFAULT_DB, StoreError, connect, ensure_schema, load_reports
+
+if TYPE_CHECKING:  # pandas is imported when a DataFrame is built: `jtai compare` needs none
+    import pandas as pd
+
+TABLE_GROUPINGS: tuple[str, ...] = ("area", "year", "type", "area-year")
+
+#: A fuzzy area match must score at least this (0-100) to be taken ...
+AREA_MIN_SCORE = 80.0
+#: ... and beat the runner-up by this much, or the name is ambiguous.
+AREA_MARGIN = 4.0
+
+_HIT_OPEN, _HIT_CLOSE = "\x02", "\x03"
+
+
+class QueryError(ValueError):
+    """A query that cannot be answered as asked (unknown area, bad search syntax...)."""
+
+
+class AreaError(QueryError):
+    """An area name that matches no area, or more than one, in the database."""
+
+    def __init__(self, name: str, message: str, candidates: Sequence[str]) -> None:
+        self.name = name
+        self.candidates = list(candidates)
+        super().__init__(message)
+
+
+class SearchSyntaxError(QueryError):
+    """A search query that the full-text index cannot parse."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The report filters shared by every query (all optional).
+
+    ``since`` is a year (``2020``) or an ISO date prefix (``2020-06``); a
+    report's date falls back to the end of its fieldwork when it has none.
+    """
+
+    area: str | Sequence[str] | None = None
+    type: str | None = None
+    since: str | int | None = None
+    section: str | None = None
+    theme: str | None = None
+
+    def report_sql(self, alias: str = "r") -> tuple[str, list[Any]]:
+        """SQL conditions (joined with AND, always at least ``1``) on the reports table."""
+        where, params = ["1"], []
+        if self.area:
+            areas = [self.area] if isinstance(self.area, str) else list(self.area)
+            where.append(f"{alias}.area IN ({','.join('?' * len(areas))})")
+            params += areas
+        if self.type:
+            where.append(f"{alias}.inspection_type = ?")
+            params.append(self.type)
+        if self.since is not None and str(self.since).strip():
+            since = str(self.since).strip()
+            if re.fullmatch(r"\d{4}", since):
+                where.append(f"{alias}.year >= ?")
+                params.append(int(since))
+            elif re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", since):
+                where.append(f"COALESCE({alias}.date, {alias}.fieldwork_end) >= ?")
+                params.append(since)
+            else:
+                raise QueryError(
+                    f"--since {since!r}: expected a year (2020) or a date (2020-06-01)"
+                )
+        return " AND ".join(where), params
+
+    def finding_sql(self, alias: str = "f") -> tuple[str, list[Any]]:
+        """SQL conditions on the findings table (section kind, theme)."""
+        where, params = ["1"], []
+        if self.section:
+            where.append(f"{alias}.section_kind = ?")
+            params.append(self.section)
+        if self.theme:
+            where.append(
+                f"EXISTS (SELECT 1 FROM finding_themes t WHERE t.finding_id = {alias}.id"
+                " AND t.theme = ?)"
+            )
+            params.append(self.theme)
+        return " AND ".join(where), params
+
+
+@dataclass(slots=True)
+class Database:
+    """An open jtai database; every query method returns a DataFrame or records."""
+
+    path: Path
+    conn: sqlite3.Connection
+    _areas: list[str] | None = field(default=None, repr=False)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- areas and reports -------------------------------------------------
+
+    def areas(self) -> list[str]:
+        """Area names in the database, sorted."""
+        if self._areas is None:
+            self._areas = [
+                r[0] for r in self.conn.execute("SELECT DISTINCT area FROM reports ORDER BY area")
+            ]
+        return self._areas
+
+    def resolve_area(self, name: str) -> str:
+        """The database's area for a typed name: exact, else the one clear fuzzy match.
+
+        "lewisam" finds lewisham; "north" with both north-tyneside and
+        north-somerset stored is ambiguous. Raises :class:`AreaError` naming the
+        closest areas.
+        """
+        return resolve_name(name, self.areas())
+
+    def _resolved(self, area: str | Sequence[str] | None) -> str | list[str] | None:
+        if area is None:
+            return None
+        if isinstance(area, str):
+            return self.resolve_area(area)
+        return [self.resolve_area(a) for a in area]
+
+    def reports(
+        self,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+    ) -> pd.DataFrame:
+        """One row per stored report, ordered by area, date and id."""
+        import pandas as pd
+
+        where, params = Filters(self._resolved(area), type, since).report_sql()
+        rows = self.conn.execute(
+            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.year,"
+            " r.fieldwork_start, r.fieldwork_end, r.jtai_focus, r.source_pages,"
+            " r.source_format, r.source_path,"
+            " (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id) AS findings"
+            f" FROM reports r WHERE {where}"
+            " ORDER BY r.area, COALESCE(r.date, r.fieldwork_end), r.id",
+            params,
+        ).fetchall()
+        columns = ["report_id", "area", "area_full_name", "inspection_type", "date", "year",
+                   "fieldwork_start", "fieldwork_end", "jtai_focus", "pages", "source_format",
+                   "source_path", "findings"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    def report(self, report_id: str) -> Report | None:
+        """One stored report, or None."""
+        found = load_reports(self.conn, [report_id])
+        return found[0] if found else None
+
+    def report_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
+
+    # -- findings ---------------------------------------------------------
+
+    def findings(
+        self,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+        section: str | None = None,
+        theme: str | None = None,
+    ) -> pd.DataFrame:
+        """One row per finding, in report and document order.
+
+        Columns: report_id, area, inspection_type, date, year, section_kind,
+        section_heading, finding_index, text, polarity, themes (tuple of ids),
+        agencies (tuple), evidence (list of dicts).
+        """
+        import pandas as pd
+
+        filters = Filters(self._resolved(area), type, since, section, theme)
+        rwhere, rparams = filters.report_sql()
+        fwhere, fparams = filters.finding_sql()
+        rows = self.conn.execute(
+            "SELECT f.id, f.report_id, r.area, r.inspection_type, r.date, r.year,"
+            " f.section_kind, f.section_heading, f.finding_index, f.text, f.polarity"
+            " FROM findings f JOIN reports r ON r.id = f.report_id"
+            f" WHERE {rwhere} AND {fwhere} ORDER BY f.report_id, f.position",
+            rparams + fparams,
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        themes, agencies, evidence = self._tags(ids)
+        records = [
+            {
+                "report_id": r[1], "area": r[2], "inspection_type": r[3], "date": r[4],
+                "year": r[5], "section_kind": r[6], "section_heading": r[7],
+                "finding_index": r[8], "text": r[9], "polarity": r[10],
+                "themes": tuple(themes.get(r[0], ())), "agencies": tuple(agencies.get(r[0], ())),
+                "evidence": evidence.get(r[0], []),
+            }
+            for r in rows
+        ]
+        columns = ["report_id", "area", "inspection_type", "date", "year", "section_kind",
+                   "section_heading", "finding_index", "text", "polarity", "themes", "agencies",
+                   "evidence"]
+        frame = pd.DataFrame(records, columns=columns)
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    def _tags(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]],
+                                             dict[int, list[dict[str, Any]]]]:
+        """Themes, agencies and evidence of the given findings, in their stored order."""
+        themes: dict[int, list[str]] = {}
+        agencies: dict[int, list[str]] = {}
+        evidence: dict[int, list[dict[str, Any]]] = {}
+        if not ids:
+            return themes, agencies, evidence
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.wanted")
+        self.conn.executemany("INSERT INTO temp.wanted VALUES (?)", [(i,) for i in ids])
+        for fid, theme in self.conn.execute(
+            "SELECT finding_id, theme FROM finding_themes JOIN temp.wanted w ON w.id = finding_id"
+            " ORDER BY finding_id, position"
+        ):
+            themes.setdefault(fid, []).append(theme)
+        for fid, agency in self.conn.execute(
+            "SELECT finding_id, agency FROM finding_agencies"
+            " JOIN temp.wanted w ON w.id = finding_id ORDER BY finding_id, position"
+        ):
+            agencies.setdefault(fid, []).append(agency)
+        for fid, label, kind, text, start, end in self.conn.execute(
+            'SELECT finding_id, label, kind, text, start, "end" FROM finding_evidence'
+            " JOIN temp.wanted w ON w.id = finding_id ORDER BY finding_id, position"
+        ):
+            evidence.setdefault(fid, []).append(
+                {"label": label, "kind": kind, "text": text, "start": start, "end": end}
+            )
+        self.conn.execute("DELETE FROM temp.wanted")
+        return themes, agencies, evidence
+
+    # -- tables and search ------------------------------------------------
+
+    def theme_table(
+        self,
+        by: str = "area",
+        polarity: str | None = None,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+    ) -> pd.DataFrame:
+        """Findings per theme per group (area, year, type or area-year); see :mod:`tables`."""
+        from .tables import theme_table
+
+        return theme_table(self.conn, by=by, polarity=polarity,
+                           filters=Filters(self._resolved(area), type, since))
+
+    def search(
+        self,
+        query: str,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+        section: str | None = None,
+        theme: str | None = None,
+        limit: int | None = 20,
+        raw: bool = False,
+    ) -> pd.DataFrame:
+        """Full-text search over findings, best match first (bm25).
+
+        Words are matched with stemming ("meeting" finds "meetings"); "quoted
+        phrases", OR, NOT and a trailing * (prefix) work. Everything else is
+        quoted, so punctuation in the query is never a syntax error; with
+        ``raw=True`` the query goes to FTS5 as written. Columns: report_id,
+        area, inspection_type, date, section_kind, section_heading,
+        finding_index, text, hits (tuple of (start, end) offsets), score
+        (higher is better), themes.
+        """
+        import pandas as pd
+
+        match = query if raw else fts_query(query)
+        filters = Filters(self._resolved(area), type, since, section, theme)
+        rwhere, rparams = filters.report_sql()
+        fwhere, fparams = filters.finding_sql()
+        sql = (
+            "SELECT f.id, f.report_id, r.area, r.inspection_type, r.date, f.section_kind,"
+            " f.section_heading, f.finding_index,"
+            f" highlight(findings_fts, 0, '{_HIT_OPEN}', '{_HIT_CLOSE}'),"
+            " bm25(findings_fts) AS rank"
+            " FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"
+            " JOIN reports r ON r.id = f.report_id"
+            f" WHERE findings_fts MATCH ? AND {rwhere} AND {fwhere}"
+            " ORDER BY rank, f.report_id, f.position"
+            + (" LIMIT ?" if limit else "")
+        )
+        params: list[Any] = [match, *rparams, *fparams] + ([limit] if limit else [])
+        try:
+            rows = self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc) or "syntax" in str(exc) or "no such column" in str(exc):
+                raise SearchSyntaxError(f"cannot search for {query!r}: {exc}") from None
+            raise
+        themes, _, _ = self._tags([r[0] for r in rows])
+        records = []
+        for r in rows:
+            text, hits = split_highlight(r[8])
+            records.append({
+                "report_id": r[1], "area": r[2], "inspection_type": r[3], "date": r[4],
+                "section_kind": r[5], "section_heading": r[6], "finding_index": r[7],
+                "text": text, "hits": hits, "score": round(-float(r[9]), 4),
+                "themes": tuple(themes.get(r[0], ())),
+            })
+        columns = ["report_id", "area", "inspection_type", "date", "section_kind",
+                   "section_heading", "finding_index", "text", "hits", "score", "themes"]
+        return pd.DataFrame(records, columns=columns)
+
+
+def open_db(path: str | Path = DEFAULT_DB) -> Database:
+    """Open an existing jtai database (raises :class:`StoreError` when missing or unusable)."""
+    path = Path(path)
+    conn = connect(path, create=False)
+    try:
+        ensure_schema(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a jtai database ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return Database(path, conn)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+
+
+def resolve_name(name: str, choices: Sequence[str], what: str = "area") -> str:
+    """The one choice that ``name`` means: exact (ignoring case and punctuation), else fuzzy."""
+    wanted = _normal(name)
+    if not wanted:
+        raise AreaError(name, f"empty {what} name", [])
+    normal = {_normal(c): c for c in choices}
+    if wanted in normal:
+        return normal[wanted]
+    scored = process.extract(wanted, list(normal), scorer=fuzz.WRatio, limit=5)
+    close = [normal[c] for c, score, _ in scored if score >= 60]
+    listing = ", ".join(close) if close else "none close; known: " + ", ".join(choices[:10])
+    if not scored or scored[0][1] < AREA_MIN_SCORE:
+        where = "closest in the database" if what == "area" else "closest known"
+        raise AreaError(name, f"unknown {what} {name!r}; {where}: {listing}", close)
+    best = scored[0][1]
+    tied = [normal[c] for c, score, _ in scored if score > best - AREA_MARGIN]
+    if len(tied) > 1:
+        raise AreaError(name, f"ambiguous {what} {name!r}: could be {', '.join(tied)}", tied)
+    return normal[scored[0][0]]
+
+
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_OPERATORS = frozenset({"OR", "AND", "NOT"})
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query.
+
+    Every word and "phrase" is quoted (so ``-``, ``:``, ``(`` and column-like
+    ``word:`` are plain text); OR/AND/NOT between terms stay operators and a
+    trailing ``*`` stays a prefix search.
+    """
+    if text.count('"') % 2:
+        raise SearchSyntaxError(f"cannot search for {text!r}: a double quote is not closed")
+    parts: list[str] = []
+    for phrase, word in _TOKEN.findall(text):
+        if word in _OPERATORS:
+            parts.append(word)
+            continue
+        term = phrase if phrase else word
+        prefix = not phrase and term.endswith("*") and len(term) > 1
+        term = term.rstrip("*") if prefix else term
+        if not re.search(r"\w", term):
+            continue
+        parts.append('"' + term.replace('"', '""') + '"' + ("*" if prefix else ""))
+    while parts and parts[0] in _OPERATORS:
+        parts.pop(0)
+    while parts and parts[-1] in _OPERATORS:
+        parts.pop()
+    cleaned: list[str] = []
+    for part in parts:  # drop doubled operators ("a OR OR b")
+        if part in _OPERATORS and cleaned and cleaned[-1] in _OPERATORS:
+            continue
+        cleaned.append(part)
+    if not cleaned:
+        raise SearchSyntaxError(f"cannot search for {text!r}: no words to look for")
+    return " ".join(cleaned)
+
+
+def split_highlight(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain text and (start, end) offsets of the hits from FTS5 ``highlight()`` output."""
+    text: list[str] = []
+    hits: list[tuple[int, int]] = []
+    length = 0
+    start: int | None = None
+    for piece in re.split(f"([{_HIT_OPEN}{_HIT_CLOSE}])", marked):
+        if piece == _HIT_OPEN:
+            start = length
+        elif piece == _HIT_CLOSE:
+            if start is not None and length > start:
+                if hits and not "".join(text)[hits[-1][1]:start].strip():
+                    start = hits.pop()[0]  # "Operation Encompass" is one hit, not two
+                hits.append((start, length))
+            start = None
+        else:
+            text.append(piece)
+            length += len(piece)
+    return "".join(text), tuple(hits)

@@ -1,0 +1,179 @@
+"""Area comparison and across-years recurrence, as a library and as ``jtai compare``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.store_reports import SUTTON_2017, build_report, sample_reports
+from jtai_tools.compare import (
+    compare_areas,
+    compare_reports,
+    excerpt,
+    lemma_key,
+    match_points,
+    resolve_report,
+    similarity,
+)
+from jtai_tools.query import AreaError, QueryError, open_db
+from jtai_tools.store import Store
+
+JTAI = [sys.executable, "-m", "jtai_tools.cli"]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "jtai.db"
+    with Store(path) as store:
+        for report in sample_reports():
+            store.save(report)
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*JTAI, *args], capture_output=True, text=True,
+                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
+
+
+def test_area_counts_shared_and_only_themes(db_path: Path) -> None:
+    with open_db(db_path) as db:
+        result = compare_areas(db, ["sutton", "lewisam"])
+    assert result.areas == ["sutton", "lewisham"]
+    assert result.reports["sutton"] == ["sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
+    by_theme = {t.theme: t for t in result.themes}
+    strategy = by_theme["strategy-meetings"]
+    assert strategy.concern == {"sutton": 3, "lewisham": 1}
+    # a mixed finding counts as a concern and as a strength
+    assert by_theme["operation-encompass"].concern["sutton"] == 2
+    assert by_theme["operation-encompass"].strength["sutton"] == 1
+    assert by_theme["supervision"].strength == {"sutton": 1, "lewisham": 1}
+    assert result.shared == ["quality-assurance", "strategy-meetings", "training"]
+    assert "operation-encompass" in result.only["sutton"]
+    assert "out-of-hours" in result.only["lewisham"]
+    assert not set(result.only["sutton"]) & set(result.only["lewisham"])
+    # themes with only strengths are never "raised as a concern"
+    assert "front-door" not in result.only["sutton"]
+
+
+def test_quotes_prefer_concerns_from_the_latest_improvement_list(db_path: Path) -> None:
+    with open_db(db_path) as db:
+        result = compare_areas(db, ["sutton", "lewisham"])
+    quotes = {t.theme: t.quotes for t in result.themes}
+    sutton = quotes["strategy-meetings"]["sutton"]
+    assert sutton.report_id == "sutton-2023-09-01-jtai" and sutton.section_kind == "improve"
+    assert "strategy meetings" in sutton.text
+    assert quotes["supervision"]["lewisham"].polarity == "strength"
+
+
+def test_type_and_since_filters(db_path: Path) -> None:
+    with open_db(db_path) as db:
+        result = compare_areas(db, ["sutton", "lewisham"], type="jtai")
+        assert result.reports["sutton"] == ["sutton-2023-09-01-jtai"]
+        assert "care-leavers" not in {t.theme for t in result.themes}
+        with pytest.raises(AreaError, match="no reports for lewisham"):
+            compare_areas(db, ["sutton", "lewisham"], since="2023-06")
+        with pytest.raises(QueryError, match="two different areas"):
+            compare_areas(db, ["sutton", "Sutton"])
+
+
+def test_excerpt_cuts_at_words_around_the_evidence() -> None:
+    text = " ".join(f"word{i}" for i in range(60)) + " strategy meetings " + " ".join(
+        f"tail{i}" for i in range(60))
+    start = text.index("strategy meetings")
+    cut = excerpt(text, start, start + len("strategy meetings"), context=30)
+    assert cut.startswith("…word") and cut.endswith("…")
+    assert "strategy meetings" in cut and len(cut) < 110
+    assert all(part.startswith(("word", "tail", "strategy", "meetings", "…"))
+               for part in cut.split())
+    assert excerpt("short text", None, None) == "short text"
+
+
+def test_years_new_persisting_resolved(db_path: Path) -> None:
+    with open_db(db_path) as db:
+        result = compare_reports(db, "sutton@2023", "sutton@2017-02-13")
+    assert (result.earlier, result.later) == ("sutton-2017-02-13-sif", "sutton-2023-09-01-jtai")
+    status = {c.theme: c.status for c in result.changes}
+    assert status["strategy-meetings"] == "persisting"
+    assert status["operation-encompass"] == "new"
+    assert status["care-leavers"] == "resolved"
+    assert "front-door" not in status  # a strength only, never a concern
+
+
+def test_recurring_point_is_found_with_its_score(db_path: Path) -> None:
+    with open_db(db_path) as db:
+        result = compare_reports(db, "sutton@2017", "sutton@2023")
+    assert len(result.recurring) == 1
+    match = result.recurring[0]
+    assert match.later.startswith("Strategy meetings do not involve all relevant agencies")
+    assert match.earlier.startswith("Ensure that strategy discussions and meetings involve")
+    assert match.score >= 80
+    assert "strategy-meetings" in match.themes
+
+
+def test_similarity_uses_lemmas_and_ignores_word_order() -> None:
+    assert lemma_key("Children were seen alone.") == lemma_key("A child is seen alone")
+    a = lemma_key("The timeliness of return home interviews for children who go missing")
+    b = lemma_key("Children who went missing are not offered timely return home interviews")
+    unrelated = lemma_key("The quality of supervision of social workers")
+    assert similarity(a, b) > 60 > similarity(a, unrelated)
+    later = [("Children who went missing are not offered timely return home interviews", [])]
+    earlier = [("The quality of supervision of social workers", ["supervision"]),
+               ("The timeliness of return home interviews for children who go missing",
+                ["missing-children"])]
+    (found,) = match_points(earlier, later)
+    assert found.earlier == earlier[1][0] and found.themes == ["missing-children"]
+    assert match_points(earlier, later, min_score=101) == []
+
+
+def test_report_references(db_path: Path, tmp_path: Path) -> None:
+    with Store(db_path) as store:  # a second report on the same day, of another type
+        store.save(build_report("sutton-2017-02-13-ilacs", "sutton", "ilacs", "2017-02-13",
+                                SUTTON_2017, sha256="other-file"))
+    with open_db(db_path) as db:
+        assert resolve_report(db, "sutton-2023-09-01-jtai") == "sutton-2023-09-01-jtai"
+        assert resolve_report(db, "sutton@2017", type="sif") == "sutton-2017-02-13-sif"
+        with pytest.raises(QueryError, match="matches 2 reports"):
+            resolve_report(db, "sutton@2017")
+        with pytest.raises(QueryError, match="no sutton report dated 2019"):
+            resolve_report(db, "sutton@2019")
+        with pytest.raises(AreaError, match="unknown area"):
+            resolve_report(db, "atlantis@2019")
+        with pytest.raises(QueryError, match="same report"):
+            compare_reports(db, "sutton@2023", "sutton-2023-09-01-jtai")
+
+
+def test_compare_command_areas_and_years(db_path: Path) -> None:
+    db = ["--db", str(db_path)]
+    areas = run("compare", "sutton", "lewisam", *db)
+    assert areas.returncode == 0, areas.stderr
+    lines = areas.stdout.splitlines()
+    assert lines[0] == "Comparing sutton (2 reports), lewisham (1 report)"
+    assert "strategy-meetings\t3 / 0\t1 / 0" in lines
+    assert "Concerns shared by all: quality-assurance, strategy-meetings, training" in lines
+    as_json = json.loads(run("compare", "sutton", "lewisham", "--type", "jtai", "-f", "json",
+                             *db).stdout)
+    assert as_json["reports"] == {"sutton": ["sutton-2023-09-01-jtai"],
+                                  "lewisham": ["lewisham-2023-01-31-jtai"]}
+    years = run("compare", "sutton@2017", "sutton@2023", *db)
+    assert years.returncode == 0, years.stderr
+    assert "strategy-meetings\t1\t2\tpersisting" in years.stdout
+    assert "later:   Strategy meetings do not involve all relevant agencies" in years.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["sutton", "nowhereville"], "unknown area 'nowhereville'"),
+    (["sutton"], "two different areas"),
+    (["sutton@2017", "sutton@2023", "lewisham"], "exactly two reports"),
+    (["sutton", "lewisham", "--type", "jtia"],
+     "unknown inspection type 'jtia'; closest known: jtai"),
+])
+def test_compare_command_usage_errors(db_path: Path, args: list[str],
+                                      message: str) -> None:
+    result = run("compare", *args, "--db", str(db_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,233 @@
+"""Scoring tags against labelled findings, and the `jtai eval` / `jtai themes` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, GOLD
+from jtai_tools.cli import app
+from jtai_tools.evaluate import (
+    GoldError,
+    GoldFinding,
+    cohen_kappa,
+    evaluate,
+    inspection_type_of,
+    normalise_text,
+    read_gold,
+    score,
+)
+from jtai_tools.models import Area, Fieldwork, Finding, Report, Source
+from jtai_tools.store import Store
+from jtai_tools.tag import default_tagger
+
+runner = CliRunner()
+GOLD_FIXTURE = FIXTURES / "tag_gold.jsonl"
+
+
+def gold(text: str, themes: list[str], agencies: list[str], polarity: str = "concern",
+         report: str = "r-2020-01-01-ilacs") -> GoldFinding:
+    return GoldFinding(report, "improve", text, tuple(themes), polarity, tuple(agencies))
+
+
+def predicted(text: str, themes: list[str], agencies: list[str],
+              polarity: str = "concern") -> Finding:
+    return Finding("improve", "x", text, themes=themes, agencies=agencies, polarity=polarity)
+
+
+def test_cohen_kappa_by_hand() -> None:
+    # po = 0.85; pe = (25*30 + 75*70) / 100^2 = 0.6; kappa = 0.25 / 0.4
+    assert cohen_kappa(20, 5, 10, 65) == pytest.approx(0.625)
+    assert cohen_kappa(10, 0, 0, 90) == pytest.approx(1.0)
+    assert cohen_kappa(0, 0, 0, 50) == 1.0  # both always say no: perfect agreement
+    assert cohen_kappa(0, 0, 0, 0) == 0.0
+
+
+def test_score_by_hand() -> None:
+    golds = [
+        gold("A one.", ["supervision", "training"], ["police"]),
+        gold("B two.", ["supervision"], ["health"], polarity="strength"),
+        gold("C three.", ["neglect"], ["childrens-social-care"]),
+    ]
+    preds = [
+        predicted("b   TWO.", ["supervision", "education"], ["health"], polarity="strength"),
+        predicted("A one.", ["supervision"], ["police", "health"]),
+        # "C three." has no prediction: all its labels are missed
+    ]
+    result = score(golds, preds, ["supervision", "training", "neglect", "education"])
+    assert (result.findings, result.matched) == (3, 2)
+    # themes: tp = 2 (supervision x2), fp = 1 (education), fn = 2 (training, neglect)
+    assert result.micro_precision == pytest.approx(2 / 3)
+    assert result.micro_recall == pytest.approx(2 / 4)
+    assert result.micro_f1 == pytest.approx(4 / 7)
+    rows = {r.theme: r for r in result.themes}
+    assert (rows["supervision"].tp, rows["supervision"].fp, rows["supervision"].tn) == (2, 0, 1)
+    assert rows["supervision"].f1 == 1.0 and rows["supervision"].support == 2
+    assert (rows["education"].fp, rows["education"].support, rows["education"].f1) == (1, 0, 0.0)
+    # macro over themes seen in gold or predictions: supervision 1, training 0, neglect 0, edu 0
+    assert result.macro_f1 == pytest.approx(0.25)
+    assert result.polarity_accuracy == pytest.approx(2 / 3)
+    # agencies: tp = 2, fp = 1 (health on A), fn = 1 (csc on C)
+    assert result.agency_micro_f1 == pytest.approx(4 / 6)
+    frame = result.to_frame()
+    assert list(frame["theme"]) == ["supervision", "training", "neglect", "education"]
+    assert {"precision", "recall", "f1", "kappa", "support"} <= set(frame.columns)
+
+
+def test_normalise_text() -> None:
+    assert normalise_text("  Children’s\n  “plans” – ok ") == "children's \"plans\" - ok"
+
+
+def test_inspection_type_of() -> None:
+    assert inspection_type_of("lewisham-2024-11-20-area-send") == "area-send"
+    assert inspection_type_of("bedford-2022-01-14-ilacs") == "ilacs"
+    assert inspection_type_of("luton-2024-09-09-focused-visit") == "focused-visit"
+    assert inspection_type_of("notes") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"report": "r", "section": "improve", "text": "t"}', "missing themes"),
+        ('{"report": "r", "section": "main", "text": "t", "themes": [], "polarity": "concern",'
+         ' "agencies": []}', "section 'main'"),
+        ('{"report": "r", "section": "improve", "text": "t", "themes": "x",'
+         ' "polarity": "concern", "agencies": []}', "'themes' must be a list"),
+    ],
+)
+def test_bad_gold_lines_name_file_and_line(tmp_path: Path, line: str, fragment: str) -> None:
+    path = tmp_path / "gold.jsonl"
+    good = GOLD_FIXTURE.read_text(encoding="utf-8").splitlines()[0]
+    path.write_text(f"{good}\n\n{line}\n", encoding="utf-8")
+    with pytest.raises(GoldError) as caught:
+        read_gold(path)
+    assert str(caught.value).startswith(f"{path}:3: ")
+    assert fragment in str(caught.value)
+
+
+def test_read_gold_fixture() -> None:
+    rows = read_gold(GOLD_FIXTURE)
+    assert len(rows) == 4
+    assert rows[2].section == "strengths" and rows[2].line == 3
+
+
+def test_evaluate_fixture_tags_by_section() -> None:
+    result = evaluate(GOLD_FIXTURE)
+    assert result.findings == result.matched == 4
+    assert result.polarity_accuracy == 1.0  # polarity follows the gold section
+    # the fixture labels "neglect" on a finding that never mentions it
+    assert next(r for r in result.themes if r.theme == "neglect").fn == 1
+    assert result.micro_recall < 1.0
+
+
+def test_evaluate_selected_reports_only() -> None:
+    with pytest.raises(GoldError, match="no findings from the selected reports"):
+        evaluate(GOLD_FIXTURE, reports=lambda report: report.startswith("nowhere"))
+
+
+def test_corpus_gold_meets_targets() -> None:
+    path = GOLD / "findings.jsonl"
+    assert path.is_file(), f"{path} not found (set JTAI_SHARED)"
+    result = evaluate(path)
+    assert result.matched == result.findings >= 300
+    assert result.micro_f1 >= 0.85
+    assert result.polarity_accuracy >= 0.95
+    assert result.agency_micro_f1 >= 0.80
+
+
+# -- jtai eval ----------------------------------------------------------------
+
+
+def test_cli_eval_text_and_json() -> None:
+    text = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE)])
+    assert text.exit_code == 0, text.output
+    assert "theme micro-F1" in text.output and "supervision" in text.output
+    as_json = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--format", "json"])
+    assert as_json.exit_code == 0
+    data = json.loads(as_json.stdout)
+    assert data["summary"]["findings"] == 4
+    assert {"theme", "precision", "recall", "f1", "kappa", "support"} <= set(data["themes"][0])
+
+
+def test_cli_eval_min_f1() -> None:
+    low = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--min-f1", "0.99"])
+    assert low.exit_code == 1
+    assert "below the minimum" in low.output
+    ok = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--min-f1", "0.5"])
+    assert ok.exit_code == 0
+
+
+def test_cli_eval_bad_codebook_is_one_line() -> None:
+    bad = FIXTURES / "tag_codebook_bad_key.toml"
+    result = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--codebook", str(bad)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}:8: ")
+    assert "Traceback" not in result.output
+
+
+def test_cli_eval_user_codebook_and_missing_gold(tmp_path: Path) -> None:
+    extra = FIXTURES / "tag_codebook_extra.toml"
+    result = runner.invoke(
+        app, ["eval", "--gold", str(GOLD_FIXTURE), "--codebook", str(extra), "--format", "json"]
+    )
+    assert result.exit_code == 0
+    assert "kinship-care" in {row["theme"] for row in json.loads(result.stdout)["themes"]}
+    missing = runner.invoke(app, ["eval", "--gold", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "no such gold file" in missing.output
+
+
+# -- jtai themes --------------------------------------------------------------
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    findings = [
+        Finding("improve", "What needs to improve", "The quality of [team] management oversight."),
+        Finding("main-findings", "Main findings", "Strategy meetings are timely and effective."),
+    ]
+    default_tagger().tag(findings)
+    report = Report(
+        id="sutton-2023-09-01-jtai", source=Source("s.txt", "1" * 64, "text", 1),
+        area=Area("sutton", "London Borough of Sutton"), inspection_type="jtai",
+        date="2023-09-01", fieldwork=Fieldwork(), inspectorates=[], jtai_focus=None,
+        judgements={}, sections=[], findings=findings,
+    )
+    path = tmp_path / "jtai.db"
+    with Store(path) as store:
+        store.save(report)
+    return path
+
+
+def test_cli_themes_text(db: Path) -> None:
+    result = runner.invoke(app, ["themes", "sutton", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "supervision" in result.output and "strategy-meetings" in result.output
+    assert "[team]" in result.output  # report text is not rich markup
+
+
+def test_cli_themes_json(db: Path) -> None:
+    result = runner.invoke(
+        app, ["themes", "sutton-2023-09-01-jtai", "--db", str(db), "--format", "json"]
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["reports"] == ["sutton-2023-09-01-jtai"]
+    rows = {(r["theme"], r["polarity"]): r["findings"] for r in data["themes"]}
+    assert rows[("supervision", "concern")] == 1
+    assert rows[("strategy-meetings", "strength")] == 1
+    hit = next(h for h in data["hits"] if h["theme"] == "strategy-meetings")
+    assert hit["match"] == "Strategy meetings"
+
+
+def test_cli_themes_unknown_target_and_missing_db(db: Path, tmp_path: Path) -> None:
+    unknown = runner.invoke(app, ["themes", "lewisham", "--db", str(db)])
+    assert unknown.exit_code == 2 and "no report or area named 'lewisham'" in unknown.output
+    missing = runner.invoke(app, ["themes", "sutton", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "no such database" in missing.output
+    assert not (tmp_path / "none.db").exists()

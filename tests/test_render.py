@@ -1,0 +1,302 @@
+"""The HTML report and the heatmap image, built from a real SQLite database.
+
+The fixture reports (tests/fixtures/render_reports.json) are tagged by hand
+with themes, polarity, agencies and evidence offsets; one finding holds
+``<script>``, quotes and ampersands to prove that report text is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from conftest import FIXTURES
+from jtai_tools import render
+from jtai_tools.cli import app
+from jtai_tools.models import Report, report_from_dict
+from jtai_tools.store import Store
+
+FIXTURE_REPORTS = FIXTURES / "render_reports.json"
+
+
+def fixture_reports() -> list[Report]:
+    return [report_from_dict(d) for d in json.loads(FIXTURE_REPORTS.read_text("utf-8"))]
+
+
+def build_db(path: Path, reports: list[Report] | None = None) -> Path:
+    """A real jtai database holding the fixture reports (or the given ones)."""
+    with Store(path) as store:
+        for report in reports if reports is not None else fixture_reports():
+            store.save(report)
+    return path
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "jtai.db")
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: ids, links, scripts, finding texts, cells."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: dict[str, str] = {}
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.links: list[str] = []
+        self.sources: list[str] = []
+        self.finding_texts: list[str] = []
+        self.cell_links: list[dict[str, str | None]] = []
+        self.group_findings: dict[str, int] = {}
+        self.marks: list[str] = []
+        self._text: list[str] | None = None
+        self._mark: list[str] | None = None
+        self._group: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids[str(a["id"])] = tag
+        if "src" in a:
+            self.sources.append(str(a["src"]))
+        if tag == "link":
+            self.links.append(str(a.get("href")))
+        if tag == "a":
+            self.links.append(str(a.get("href")))
+            if "data-cell" in a:
+                self.cell_links.append(a)
+        if tag == "script":
+            self.scripts.append("")
+        if tag == "div" and "group" in (a.get("class") or ""):
+            self._group = a["id"]
+            self.group_findings[str(a["id"])] = 0
+        if tag == "li" and "finding" in (a.get("class") or "") and self._group:
+            self.group_findings[self._group] += 1
+        if tag == "p" and a.get("class") == "text":
+            self._text = []
+        if tag == "mark":
+            self._mark = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._text is not None:
+            self.finding_texts.append("".join(self._text))
+            self._text = None
+        if tag == "mark" and self._mark is not None:
+            self.marks.append("".join(self._mark))
+            self._mark = None
+        if tag == "section":
+            self._group = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+        if self._mark is not None:
+            self._mark.append(data)
+        if self.scripts and self.get_starttag_text() and self.lasttag == "script":
+            self.scripts[-1] += data
+
+
+def test_heatmap_counts_concerns_and_strengths_per_area(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton", "LEWISHAM", "Surrey"])
+    heat = render.build_heatmap(corpus)
+    assert [c.label for c in heat.columns] == ["Sutton", "Lewisham", "Surrey"]
+    # supervision: two Sutton concerns (2017 and 2023) and one Lewisham concern
+    assert heat.themes[0] == "supervision"
+    assert heat.total("supervision", "sutton") == 2
+    assert heat.concern[("supervision", "sutton")] == 2
+    assert heat.strength[("supervision", "sutton")] == 0
+    # a mixed finding counts once on each side
+    assert heat.concern[("strategy-meetings", "lewisham")] == 1
+    assert heat.strength[("strategy-meetings", "lewisham")] == 1
+    assert heat.total("front-door", "surrey") == 1
+    assert heat.strength[("front-door", "surrey")] == 1
+    # the untagged neutral finding is in no cell
+    tagged = sum(1 for ts in corpus.findings["themes"] if ts)
+    assert len({i for rows in heat.cells.values() for i in rows}) == tagged
+    assert tagged == len(corpus.findings) - 1
+
+
+def test_one_area_is_shown_across_its_inspections(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton"])
+    heat = render.build_heatmap(corpus)
+    assert [c.key for c in heat.columns] == ["sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
+    assert heat.columns[0].label == "2017-02-13 SIF"
+    assert "Sutton" in heat.title
+    assert heat.total("supervision", "sutton-2017-02-13-sif") == 1
+    assert heat.total("supervision", "sutton-2023-09-01-jtai") == 1
+
+
+def test_unknown_area_and_missing_database_are_clear_errors(db: Path, tmp_path: Path) -> None:
+    with pytest.raises(render.UnknownAreaError, match="croydon"):
+        render.load_corpus(db, ["croydon"])
+    with pytest.raises(render.RenderError, match=r"nothing\.db"):
+        render.load_corpus(tmp_path / "nothing.db")
+
+
+def test_cell_colour_follows_balance_and_volume() -> None:
+    red = render.cell_colour(4, 0, 4, 4)
+    blue = render.cell_colour(0, 4, 4, 4)
+    pale_red = render.cell_colour(1, 0, 1, 4)
+    assert red[0] > red[2] and blue[2] > blue[0]
+    assert sum(pale_red) > sum(red)  # fewer findings, lighter cell
+    assert render.cell_colour(0, 0, 0, 4) == render.EMPTY_RGB
+
+
+def test_highlight_marks_evidence_and_escapes() -> None:
+    text = 'Police <b> & "health" share late'
+    health, share = text.index("health"), text.index("share")
+    evidence = [
+        {"label": "police", "kind": "agency", "start": 0, "end": 6},
+        {"label": "health", "kind": "agency", "start": health, "end": health + 6},
+        {"label": "information-sharing", "kind": "theme", "start": health + 3,
+         "end": share + 5},
+        {"label": "bad", "kind": "theme", "start": share, "end": 99},
+    ]
+    out = render.highlight(text, evidence)
+    page = Page(f"<p class='text'>{out}</p>")
+    assert page.finding_texts == [text]
+    # overlapping spans are merged into one mark listing both labels
+    assert page.marks == ["Police", 'health" share']
+    assert 'title="health, information-sharing"' in out
+    assert "<b>" not in out and "&lt;b&gt;" in out
+
+
+def test_html_is_self_contained_escaped_and_linked(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton", "lewisham", "surrey"])
+    text = render.render_html(corpus)
+    page = Page(text)
+    # one script (ours), nothing fetched at view time
+    assert text.count("<script") == 1
+    assert page.sources == []
+    assert all(link.startswith("#") for link in page.links)
+    assert "<link" not in text and "@import" not in text
+    # every finding text comes back exactly, hostile characters included
+    hostile = next(t for t in corpus.findings["text"] if "<script>" in t)
+    assert hostile in page.finding_texts
+    assert "<script>alert" not in text
+    # every cell links to a group of exactly its findings
+    heat = render.build_heatmap(corpus)
+    assert len(page.cell_links) == len(heat.cells)
+    for link in page.cell_links:
+        target = str(link["data-cell"])
+        assert link["href"] == f"#{target}"
+        assert page.ids[target] == "div"
+        theme, key = next(
+            cell for cell in heat.cells if target == render._slug("cell", *cell)
+        )
+        assert page.group_findings[target] == heat.total(theme, key)
+    # the sections a reader navigates to
+    for section in ("heatmap", "themes", "recurring", "reports", "cell-panel"):
+        assert section in page.ids
+
+
+def test_html_shows_report_metadata_and_sources(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton"])
+    text = render.render_html(corpus)
+    assert "overall effectiveness: <strong>inadequate</strong>" in text
+    assert "London Borough of Sutton" in text
+    assert "Sutton · SIF · 2017-02-13 · What needs to improve" in text
+    assert "Ofsted, CQC, HMICFRS" in text
+
+
+def test_recurring_points_gap_is_labelled_when_comparison_is_missing(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "jtai_tools.compare", None)  # import fails
+    corpus = render.load_corpus(db, ["sutton"])
+    assert corpus.recurring == {"Sutton": None}
+    text = render.render_html(corpus)
+    assert 'class="gap" data-area="Sutton"' in text
+    assert "Not available" in text
+
+
+def test_recurring_improvement_points_across_an_areas_inspections(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton", "lewisham"])
+    (comparison,) = corpus.recurring["Sutton"]
+    assert (comparison.earlier, comparison.later) == (
+        "sutton-2017-02-13-sif", "sutton-2023-09-01-jtai")
+    later = [p.later for p in comparison.recurring]
+    assert any(p.startswith("Return home interviews are still not offered") for p in later)
+    assert corpus.recurring["Lewisham"] == []
+    text = render.render_html(corpus)
+    assert "2017-02-13 SIF → 2023-09-01 JTAI" in text
+    assert "Concerns in both: Children missing, Supervision and management oversight." in text
+    assert "Only one inspection with findings" in text
+
+
+def test_output_is_deterministic(db: Path) -> None:
+    corpus = render.load_corpus(db, ["sutton", "lewisham"])
+    assert render.render_html(corpus) == render.render_html(corpus)
+    png = render.heatmap_image(corpus, "png")
+    assert png.startswith(b"\x89PNG") and png == render.heatmap_image(corpus, "png")
+    svg = render.heatmap_image(corpus, "svg")
+    assert svg == render.heatmap_image(corpus, "svg")
+    root = etree.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert b"<dc:date>" not in svg
+    texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert corpus.label("supervision") in texts and "2 | 0" in texts
+
+
+def test_cli_report_writes_html_png_and_svg(db: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "sutton", "lewisham", "surrey", "--output", str(out),
+                                 "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert Page(out.read_text("utf-8")).cell_links
+    svg = tmp_path / "heat.svg"
+    assert runner.invoke(app, ["report", "--output", str(svg), "--db", str(db)]).exit_code == 0
+    assert svg.read_bytes().lstrip().startswith(b"<?xml")
+    png = tmp_path / "heat.out"
+    result = runner.invoke(app, ["report", "sutton", "--format", "png", "-o", str(png),
+                                 "--db", str(db)])
+    assert result.exit_code == 0 and png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_cli_report_bad_input_is_one_line(db: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "atlantis", "-o", str(tmp_path / "r.html"),
+                                 "--db", str(db)])
+    assert result.exit_code == 2
+    assert "atlantis" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.html"),
+                                 "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1 and "missing.db" in result.output
+    result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.pdf"), "--db", str(db)])
+    assert result.exit_code == 2 and "pdf" in result.output
+
+
+def test_area_labels_for_stored_lower_case_names() -> None:
+    assert render.area_label("kingston upon thames") == "Kingston upon Thames"
+    assert render.area_label("southend-on-sea") == "Southend-on-Sea"
+    assert render.area_label("Sutton") == "Sutton"
+
+
+def extract_corpus(reports_dir: Path, db: Path) -> Path:
+    """The sample corpus's text reports, extracted and tagged by the real pipeline."""
+    from jtai_tools.extract import extract_file
+
+    paths = sorted((reports_dir / "text").iterdir())
+    return build_db(db, [extract_file(p) for p in paths])
+
+
+def test_report_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:
+    db = extract_corpus(reports_dir, tmp_path / "corpus.db")
+    corpus = render.load_corpus(db)
+    heat = render.build_heatmap(corpus)
+    page = Page(render.render_html(corpus))
+    tagged = corpus.findings[corpus.findings["themes"].map(bool)]
+    assert len(tagged) > 0 and len(heat.columns) == corpus.findings["area"].nunique()
+    # every tagged finding is listed once under each of its themes
+    assert len(page.finding_texts) == sum(len(ts) for ts in tagged["themes"])
+    assert set(page.finding_texts) == set(tagged["text"])
+    assert sum(page.group_findings.values()) == len(page.finding_texts)

@@ -1,0 +1,282 @@
+"""The SQLite store: round trips, replacement with history, schema handling, and
+robustness of ``jtai extract`` under concurrent writers and SIGKILL."""
+
+from __future__ import annotations
+
+import copy as copy_module
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fixtures.store_reports import sample_reports
+from jtai_tools.models import Report, to_dict
+from jtai_tools.query import open_db
+from jtai_tools.store import SCHEMA_VERSION, Store, StoreError
+
+JTAI = [sys.executable, "-m", "jtai_tools.cli"]
+
+
+def _changed(report: Report, **source: object) -> Report:
+    """A deep copy of ``report`` with a different source (same id)."""
+    copy = copy_module.deepcopy(report)
+    copy.source = dataclasses.replace(report.source, **source)
+    return copy
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "jtai.db"
+
+
+def test_reports_round_trip_exactly(db_path: Path) -> None:
+    reports = sample_reports()
+    with Store(db_path) as store:
+        assert [store.save(r) for r in reports] == ["stored"] * len(reports)
+        back = store.reports()
+    assert [to_dict(r) for r in back] == sorted((to_dict(r) for r in reports),
+                                                key=lambda d: d["id"])
+
+
+def test_saving_the_same_record_again_is_unchanged_but_new_content_updates(
+        db_path: Path) -> None:
+    report = sample_reports()[1]
+    with Store(db_path) as store:
+        assert store.save(report) == "stored"
+        assert store.save(report) == "unchanged"
+        # same source file, better extraction (e.g. ``--force`` after an upgrade)
+        report.findings[0].themes.append("leadership-governance")
+        assert store.save(report) == "updated"
+        assert "leadership-governance" in store.report(report.id).findings[0].themes
+
+
+def test_changed_source_replaces_record_and_keeps_history(db_path: Path) -> None:
+    old = sample_reports()[1]
+    new = _changed(old, sha256="sha-new", path="reports/new.txt")
+    new.findings = new.findings[:2]
+    with Store(db_path) as store:
+        store.save(old)
+        assert store.save(new) == "updated"
+        assert store.report_ids().count(old.id) == 1
+        assert len(store.report(old.id).findings) == 2
+        assert {h["sha256"] for h in store.history(old.id)} == {old.source.sha256, "sha-new"}
+        assert store.known_sha256(old.source.sha256) == old.id  # the earlier version
+        assert store.known_sha256("sha-new") == old.id
+        assert store.known_sha256("sha-never-seen") is None
+        rows = store.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0]
+    assert rows == 2
+    with open_db(db_path) as db:  # the full-text index forgot the replaced findings
+        assert db.search("Operation Encompass").empty
+
+
+def test_same_report_from_text_and_pdf_is_one_report(db_path: Path) -> None:
+    text = sample_reports()[1]
+    pdf = _changed(text, sha256="sha-pdf", path="reports/sutton.pdf", format="pdf")
+    with Store(db_path) as store:
+        assert store.save(text) == "stored"
+        assert store.save(pdf) == "updated"
+        assert store.report_ids() == [text.id]
+        assert store.report(text.id).source.format == "pdf"
+        assert store.known_sha256(text.source.sha256) == text.id
+        assert store.known_sha256("sha-pdf") == text.id
+
+
+def test_content_that_now_reads_as_another_report_replaces_the_stale_one(
+        db_path: Path) -> None:
+    report = sample_reports()[0]
+    renamed = dataclasses.replace(report, id="sutton-2017-02-13-ilacs")
+    with Store(db_path) as store:
+        store.save(report)
+        assert store.save(renamed) == "stored"
+        assert store.report_ids() == ["sutton-2017-02-13-ilacs"]
+        assert store.known_sha256(report.source.sha256) == "sutton-2017-02-13-ilacs"
+
+
+def test_schema_is_versioned_and_wal(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.integrity_check() == "ok"
+
+
+def test_newer_schema_is_refused_with_a_clear_error(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(db_path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(db_path: Path) -> None:
+    db_path.write_text("these are not the bytes of an SQLite database\n" * 20)
+    with pytest.raises(StoreError, match=str(db_path)):
+        Store(db_path)
+
+
+def test_one_row_per_report_layout_is_migrated(db_path: Path) -> None:
+    reports = sample_reports()
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE reports (id TEXT PRIMARY KEY, sha256 TEXT, data TEXT)")
+    conn.executemany("INSERT INTO reports VALUES (?, ?, ?)",
+                     [(r.id, r.source.sha256, json.dumps(to_dict(r))) for r in reports])
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        assert [r.id for r in store.reports()] == sorted(r.id for r in reports)
+        assert store.known_sha256(reports[0].source.sha256) == reports[0].id
+        assert store.report(reports[1].id).findings == reports[1].findings
+
+
+def test_a_failed_save_leaves_the_previous_record(db_path: Path) -> None:
+    report = sample_reports()[1]
+    with Store(db_path) as store:
+        store.save(report)
+        broken = _changed(report, sha256="sha-broken")
+        broken.findings[3].text = None  # type: ignore[assignment]  # NOT NULL fails mid-save
+        with pytest.raises(sqlite3.IntegrityError):
+            store.save(broken)
+        assert store.report(report.id) == report
+        assert store.known_sha256("sha-broken") is None
+
+
+# -- jtai extract as separate processes -----------------------------------
+
+def _subset(reports_dir: Path) -> list[Path]:
+    """A few text reports and PDFs, including a text/PDF twin of one letter."""
+    texts = sorted((reports_dir / "text").glob("*.txt"))[:3]
+    pdfs = sorted((reports_dir / "pdf").glob("*.pdf"))
+    twins = [reports_dir / "pdf" / (t.stem + ".pdf") for t in texts]
+    chosen = texts + [p for p in twins if p.exists()] + pdfs[:3]
+    return sorted(set(chosen))
+
+
+def _extract(db: Path, files: list[Path], *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.Popen([*JTAI, "extract", *map(str, files), "--db", str(db), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def _rows(db: Path) -> dict[str, str]:
+    """report id -> digest of its stored record, read with plain sqlite3."""
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT id, record_sha256 FROM reports"))
+    finally:
+        conn.close()
+
+
+def _finished(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    _, stderr = proc.communicate(timeout=600)
+    return proc.returncode, stderr.decode()
+
+
+def test_two_concurrent_extract_runs_both_succeed(reports_dir: Path, tmp_path: Path) -> None:
+    files = _subset(reports_dir)
+    reference = tmp_path / "sequential.db"
+    assert _finished(_extract(reference, files))[0] == 0
+    shared = tmp_path / "shared.db"
+    first, second = _extract(shared, files), _extract(shared, files)
+    for proc in (first, second):
+        code, stderr = _finished(proc)
+        assert code == 0, stderr
+    assert set(_rows(shared)) == set(_rows(reference))
+    with Store(shared) as store:
+        assert store.integrity_check() == "ok"
+        ids = store.conn.execute("SELECT id FROM reports").fetchall()
+        assert len(ids) == len(set(ids))
+        for path in files:  # every input is known, so a third run extracts nothing
+            assert store.known_sha256(_sha256(path)) is not None
+    code, stderr = _finished(_extract(shared, files))
+    assert code == 0 and "skipped" in stderr
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sigkill_mid_batch_leaves_a_consistent_database(reports_dir: Path,
+                                                        tmp_path: Path) -> None:
+    files = sorted((reports_dir / "pdf").glob("*.pdf")) + sorted((reports_dir / "text").glob("*"))
+    reference = tmp_path / "reference.db"
+    assert _finished(_extract(reference, files))[0] == 0
+    expected = _rows(reference)
+    killed_mid_batch = False
+    for attempt in range(3):
+        db = tmp_path / f"killed-{attempt}.db"
+        proc = _extract(db, files)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            if db.exists() and _count_quietly(db) >= 1:
+                break
+            time.sleep(0.005)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            partial = _rows(db)
+            killed_mid_batch = len(partial) < len(expected)
+            # what was saved before the kill is complete and correct
+            assert all(expected.get(rid) == digest for rid, digest in partial.items()
+                       if rid in expected and _source_is_current(reference, db, rid))
+        else:
+            proc.communicate()
+        assert _finished(_extract(db, files))[0] == 0
+        assert _rows(db) == expected
+        with Store(db) as store:
+            assert store.integrity_check() == "ok"
+        if killed_mid_batch:
+            break
+    assert killed_mid_batch, "extraction always finished before it could be killed"
+
+
+def _count_quietly(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(db, timeout=0.1)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _source_is_current(reference: Path, db: Path, rid: str) -> bool:
+    """True when both databases hold the report from the same source file (a report
+    read from a text file and its PDF twin differ until the later one is saved)."""
+    def source(path: Path) -> str:
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute("SELECT source_sha256 FROM reports WHERE id = ?",
+                                (rid,)).fetchone()[0]
+        finally:
+            conn.close()
+    return source(reference) == source(db)
+
+
+def test_reextracting_a_changed_report_replaces_it_and_keeps_both_versions(
+        reports_dir: Path, tmp_path: Path) -> None:
+    original = sorted((reports_dir / "text").glob("*.txt"))[0]
+    copy = tmp_path / original.name
+    shutil.copyfile(original, copy)
+    db = tmp_path / "jtai.db"
+    assert _finished(_extract(db, [copy]))[0] == 0
+    (report_id,) = _rows(db)
+    first_sha = _sha256(copy)
+    copy.write_text(copy.read_text(encoding="utf-8") + "\nA correction was published.\n",
+                    encoding="utf-8")
+    code, stderr = _finished(_extract(db, [copy]))
+    assert code == 0 and "updated" in stderr, stderr
+    with Store(db) as store:
+        assert store.report_ids() == [report_id]
+        assert store.report(report_id).source.sha256 == _sha256(copy)
+        assert {h["sha256"] for h in store.history(report_id)} == {first_sha, _sha256(copy)}

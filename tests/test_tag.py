@@ -1,0 +1,258 @@
+"""Theme, polarity and agency tagging with evidence, on real spaCy matchers."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+from jtai_tools.codebook import load_codebook, parse_codebook
+from jtai_tools.models import Area, Fieldwork, Finding, Report, Source
+from jtai_tools.tag import (
+    Tagger,
+    default_tagger,
+    fold_case,
+    kwic,
+    select_reports,
+    theme_hits,
+    theme_summary,
+)
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return default_tagger()
+
+
+def tag(tagger: Tagger, text: str, section: str = "main-findings", **kw: str) -> Finding:
+    finding = Finding(section_kind=section, section_heading="Heading", text=text)
+    tagger.tag([finding], **kw)
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Practitioners hear the voice of the child.", "voice-of-child"),
+        ("Children's voices are heard.", "voice-of-child"),
+        ("Children’s voices are heard.", "voice-of-child"),
+        ("Their wishes and feelings are recorded.", "voice-of-child"),
+        ("Plans reflect the lived experience of children.", "voice-of-child"),
+        ("Children are seen alone by their social workers.", "voice-of-child"),
+        ("Management oversight of cases is variable.", "supervision"),
+        ("Supervision is regular and reflective.", "supervision"),
+        ("Operation Encompass notifications reach schools quickly.", "operation-encompass"),
+        ("Strategy meetings are held promptly.", "strategy-meetings"),
+        ("A strategy meeting was held.", "strategy-meetings"),
+        ("Return home interviews are offered.", "missing-children"),
+        ("The MASH screens contacts quickly.", "front-door"),
+        ("County lines and criminal exploitation are understood.", "exploitation"),
+        ("Children stepped down to early help are reviewed.", "step-up-step-down"),
+    ],
+)
+def test_theme_variants(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme in tag(tagger, text).themes
+
+
+def test_every_theme_is_found_by_its_own_label(tagger: Tagger) -> None:
+    codebook = load_codebook()
+    findings = [Finding("improve", "x", theme.label) for theme in codebook.themes]
+    tagger.tag(findings)
+    for theme, finding in zip(codebook.themes, findings, strict=True):
+        assert theme.id in finding.themes, (theme.id, finding.themes)
+
+
+def test_evidence_points_at_the_words_as_written(tagger: Tagger) -> None:
+    text = "Quality of SUPERVISION and Children’s Voices in Strategy Meetings."
+    finding = tag(tagger, text)
+    themes = {e.label: e for e in finding.evidence if e.kind == "theme"}
+    assert set(themes) == {"supervision", "voice-of-child", "strategy-meetings"}
+    for e in finding.evidence:
+        assert text[e.start : e.end] == e.text
+    assert themes["voice-of-child"].text == "Children’s Voices"
+    assert themes["strategy-meetings"].text == "Strategy Meetings"
+
+
+def test_longer_phrase_wins_over_words_inside_it(tagger: Tagger) -> None:
+    finding = tag(tagger, "Adult mental health services do not assess risk to children.")
+    assert "mental-health" in finding.themes
+    assert "health" not in finding.themes  # "health" lies inside "mental health"
+    assert "health" in finding.agencies
+
+
+def test_themes_in_codebook_order_and_at_most_three(tagger: Tagger) -> None:
+    text = (
+        "Supervision, strategy meetings, early help, training, audits and care leavers' "
+        "pathway plans all need attention; supervision and training are weakest."
+    )
+    finding = tag(tagger, text, section="improve")
+    ids = load_codebook().ids
+    assert len(finding.themes) == 3
+    assert finding.themes == sorted(finding.themes, key=ids.index)
+    assert {"supervision", "training"} <= set(finding.themes)  # matched twice each
+    kept = {e.label for e in finding.evidence if e.kind == "theme"}
+    assert kept == set(finding.themes)
+
+
+def test_area_send_context_implies_disabled_children(tagger: Tagger) -> None:
+    text = "Leaders in education should review the offer of alternative provision."
+    assert "disabled-children" not in tag(tagger, text, section="improve").themes
+    finding = tag(tagger, text, section="improve", inspection_type="area-send")
+    assert "disabled-children" in finding.themes
+    assert len(finding.themes) <= 3
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "polarity"),
+    [
+        ("improve", "Effective and timely strategy meetings.", "concern"),
+        ("recommendations", "Ensure that supervision remains strong.", "concern"),
+        ("strengths", "Supervision is not yet embedded everywhere.", "strength"),
+        ("main-findings", "Supervision is not consistently effective.", "concern"),
+        ("main-findings", "Managers do not always record their decisions.", "concern"),
+        ("main-findings", "There is limited capacity in the team.", "concern"),
+        ("main-findings", "Children wait too long for assessments.", "concern"),
+        ("main-findings", "There is a delay in holding conferences.", "concern"),
+        ("main-findings", "Strategy meetings are timely and effective.", "strength"),
+        ("main-findings", "Leaders have a strong grip on practice.", "strength"),
+        ("main-findings", "Referrals are dealt with without delay.", "strength"),
+        ("main-findings", "Assessments are timely, but plans are not specific.", "mixed"),
+        ("main-findings", "However, audits are weak although supervision is good.", "mixed"),
+        ("main-findings", "The local authority has five localities.", "neutral"),
+    ],
+)
+def test_polarity(tagger: Tagger, section: str, text: str, polarity: str) -> None:
+    assert tag(tagger, text, section=section).polarity == polarity
+
+
+def test_polarity_evidence_shows_negation_and_contrast(tagger: Tagger) -> None:
+    text = "Visits are timely, but supervision is not effective."
+    finding = tag(tagger, text)
+    cues = [(e.label, e.text) for e in finding.evidence if e.kind == "polarity"]
+    assert ("strength", "timely") in cues
+    assert ("concern", "not effective") in cues
+    assert ("mixed", "but") in cues
+
+
+def test_list_items_have_no_cue_evidence(tagger: Tagger) -> None:
+    finding = tag(tagger, "Timely and effective supervision.", section="improve")
+    assert not [e for e in finding.evidence if e.kind == "polarity"]
+
+
+@pytest.mark.parametrize(
+    ("text", "agencies"),
+    [
+        ("The quality of social work supervision.", ["childrens-social-care"]),
+        ("The timeliness of initial health assessments.", ["health"]),
+        ("Children held in police stations overnight.", ["police"]),
+        ("The LSCB's monitoring of multi-agency practice.", ["partnership"]),
+        ("The quality of children's plans.", ["childrens-social-care"]),  # the default
+        ("Attendance of GPs and schools at conferences.", ["health", "education"]),
+        ("Support from the youth justice service.", ["probation-youth-justice"]),
+        # outcomes, not services: "education, employment or training" names no agency
+        ("More care leavers in education, employment or training.", ["childrens-social-care"]),
+        ("Effectiveness and impact of Operation Encompass.", ["police", "education"]),
+    ],
+)
+def test_agencies(tagger: Tagger, text: str, agencies: list[str]) -> None:
+    assert tag(tagger, text, section="improve").agencies == agencies
+
+
+def test_tagging_replaces_old_tags_and_is_deterministic(tagger: Tagger) -> None:
+    text = "Supervision is not consistently effective, but audits are strong."
+    first = tag(tagger, text)
+    again = Finding("main-findings", "x", text, themes=["neglect"], polarity="strength",
+                    agencies=["police"])
+    tagger.tag([again])
+    assert (again.themes, again.polarity, again.agencies, again.evidence) == (
+        first.themes, first.polarity, first.agencies, first.evidence
+    )
+
+
+def test_empty_and_odd_input(tagger: Tagger) -> None:
+    tagger.tag([])
+    odd = [Finding("main-findings", "x", t) for t in ("", "   ", "İstanbul DSL", "—", "\x00")]
+    tagger.tag(odd)
+    for finding in odd:
+        for e in finding.evidence:
+            assert finding.text[e.start : e.end] == e.text
+
+
+def test_fold_case_keeps_offsets() -> None:
+    assert fold_case("Children’s VOICES") == "children's voices"
+    assert fold_case("İ") == "İ"  # lower-casing would change the length: left alone
+
+
+def test_user_codebook_theme_is_tagged() -> None:
+    tagger = Tagger(load_codebook(FIXTURES / "tag_codebook_extra.toml"))
+    finding = tag(tagger, "Family and friends carers and kinship care arrangements.")
+    assert "kinship-care" in finding.themes
+    narrow = tag(tagger, "Children suffer neglect and neglectful parenting.")
+    assert [e.text for e in narrow.evidence if e.label == "neglect"] == ["neglect"]
+
+
+def test_ignore_phrases_swallow_matches() -> None:
+    text = (
+        'ignore = ["health visitor"]\n'
+        '[[theme]]\nid = "health"\nphrases = ["health"]\n'
+        '[[theme]]\nid = "school"\nphrases = ["school"]\n'
+    )
+    tagger = Tagger(parse_codebook(text))
+    assert tag(tagger, "Health visitors visit schools.").themes == ["school"]
+    assert tag(tagger, "Health services visit schools.").themes == ["health", "school"]
+
+
+def test_kwic() -> None:
+    text = "one two three four five six seven MATCH eight nine ten eleven twelve thirteen"
+    start = text.index("MATCH")
+    left, match, right = kwic(text, start, start + 5, words=3)
+    assert (left, match, right) == ("… five six seven ", "MATCH", " eight nine ten …")
+    assert kwic("MATCH", 0, 5) == ("", "MATCH", "")
+    text = "the voices of children, such as  these"
+    start = text.index("children")
+    assert kwic(text, start, start + 8, words=2) == ("… voices of ", "children", ", such …")
+
+
+def _report(report_id: str, area: str, findings: list[Finding]) -> Report:
+    return Report(
+        id=report_id, source=Source("x.txt", "0" * 64, "text", 1), area=Area(area),
+        inspection_type="ilacs", date=None, fieldwork=Fieldwork(), inspectorates=[],
+        jtai_focus=None, judgements={}, sections=[], findings=findings,
+    )
+
+
+def test_theme_hits_and_summary(tagger: Tagger) -> None:
+    findings = [
+        Finding("improve", "x", "Supervision of social workers and supervision records."),
+        Finding("strengths", "x", "Supervision is regular."),
+        Finding("main-findings", "x", "Strategy meetings are timely."),
+    ]
+    tagger.tag(findings)
+    reports = [_report("sutton-2020-01-01-ilacs", "sutton", findings)]
+    hits = theme_hits(reports, context_words=2)
+    supervision = [h for h in hits if h.theme == "supervision"]
+    assert [(h.finding, h.match) for h in supervision] == [
+        (0, "Supervision"), (0, "supervision"), (1, "Supervision"),
+    ]
+    assert supervision[1].left == "… workers and " and supervision[1].right == " records."
+    summary = theme_summary(hits, load_codebook().ids)
+    rows = summary.to_dict(orient="records")
+    assert rows[:2] == [
+        {"theme": "supervision", "polarity": "concern", "findings": 1, "hits": 2},
+        {"theme": "supervision", "polarity": "strength", "findings": 1, "hits": 1},
+    ]
+    assert rows[2]["theme"] == "strategy-meetings" and rows[2]["polarity"] == "strength"
+
+
+def test_select_reports_by_id_or_area() -> None:
+    reports = [
+        _report("sutton-2020-01-01-ilacs", "sutton", []),
+        _report("sutton-2023-09-01-jtai", "sutton", []),
+        _report("surrey-2022-03-09-ilacs", "surrey", []),
+    ]
+    assert [r.id for r in select_reports(reports, "SUTTON")] == [
+        "sutton-2020-01-01-ilacs", "sutton-2023-09-01-jtai",
+    ]
+    assert [r.id for r in select_reports(reports, "surrey-2022-03-09-ilacs")] == [
+        "surrey-2022-03-09-ilacs"
+    ]
+    assert select_reports(reports, "lewisham") == []
