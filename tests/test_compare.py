@@ -11,13 +11,14 @@ import pytest
 
 from fixtures.store_reports import SUTTON_2017, build_report, sample_reports
 from jtai_tools.compare import (
+    Rarity,
     compare_areas,
     compare_reports,
     excerpt,
     lemma_key,
     match_points,
     resolve_report,
-    similarity,
+    weighted_overlap,
 )
 from jtai_tools.query import AreaError, QueryError, open_db
 from jtai_tools.store import Store
@@ -116,17 +117,40 @@ def test_recurring_point_is_found_with_its_score(db_path: Path) -> None:
 
 def test_similarity_uses_lemmas_and_ignores_word_order() -> None:
     assert lemma_key("Children were seen alone.") == lemma_key("A child is seen alone")
-    a = lemma_key("The timeliness of return home interviews for children who go missing")
-    b = lemma_key("Children who went missing are not offered timely return home interviews")
-    unrelated = lemma_key("The quality of supervision of social workers")
-    assert similarity(a, b) > 60 > similarity(a, unrelated)
-    later = [("Children who went missing are not offered timely return home interviews", [])]
+    def words(text: str) -> set[str]:
+        return set(lemma_key(text).split())
+
+    a = words("The timeliness of return home interviews for children who go missing")
+    b = words("Children who went missing are not offered timely return home interviews")
+    unrelated = words("The quality of supervision of social workers")
+    same = lambda w: 1.0  # noqa: E731
+    assert weighted_overlap(a, b, same) > 60 > weighted_overlap(a, unrelated, same)
+    later = [("Children who went missing are not offered timely return home interviews",
+              ["missing-children"])]
     earlier = [("The quality of supervision of social workers", ["supervision"]),
                ("The timeliness of return home interviews for children who go missing",
                 ["missing-children"])]
     (found,) = match_points(earlier, later)
     assert found.earlier == earlier[1][0] and found.themes == ["missing-children"]
+    assert found.theme_score == 100 and found.words > 60
     assert match_points(earlier, later, min_score=101) == []
+
+
+def test_rare_words_weigh_more_than_common_ones() -> None:
+    """Sharing 'return home interviews' beats sharing 'quality' and 'children'."""
+    common = {"quality": 500, "child": 900, "timely": 300}
+    weights = Rarity(total=1000, words={**common, "return": 12, "home": 40, "interview": 15})
+    later = [("The quality of return home interviews for children", [])]
+    earlier = [("The quality and timeliness of plans for children", []),
+               ("Return home interviews are not offered", [])]
+    (found,) = match_points(earlier, later, min_score=0, weights=weights)
+    assert found.earlier == earlier[1][0]
+
+
+def test_shared_themes_alone_do_not_make_a_recurrence() -> None:
+    later = [("Caseloads are too high", ["workforce-capacity"])]
+    earlier = [("Recruitment of permanent staff", ["workforce-capacity"])]
+    assert match_points(earlier, later) == []
 
 
 def test_report_references(db_path: Path, tmp_path: Path) -> None:

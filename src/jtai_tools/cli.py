@@ -10,17 +10,32 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import sys
+from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
 
+# Modules that load spaCy, pandas or matplotlib (tag, evaluate, tables, render,
+# export) are imported inside the commands that need them, so that the other
+# commands start quickly.
+from . import compare as compare_mod
 from . import extract as extract_mod
-from .models import to_dict
-from .store import DEFAULT_DB, Store
+from .codebook import Codebook, CodebookError, load_codebook
+from .compare import resolve_report
+from .models import INSPECTION_TYPES, SECTION_KINDS, to_dict
+from .query import QueryError, open_db, resolve_name
+from .read import printable
+from .store import DEFAULT_DB, Store, StoreError
 
 app = typer.Typer(
     add_completion=False,
@@ -110,10 +125,7 @@ def extract(
     code is 1. Files whose content is already stored are skipped (--force
     extracts them again). A database that cannot be opened exits with 2.
     """
-    import sqlite3
 
-    from .read import printable
-    from .store import StoreError
 
     def say(kind: str, message: object) -> None:
         """One line on stderr, whatever the message holds (no markup, wrapping or emoji)."""
@@ -121,7 +133,6 @@ def extract(
         err.print(printable(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
 
     if codebook is not None:
-        from .codebook import CodebookError, load_codebook
         from .tag import Tagger
 
         try:
@@ -208,9 +219,7 @@ def extract(
 
 # --- commands added by the tagging stage (themes, eval) go below this line ---
 
-from enum import StrEnum  # noqa: E402
 
-from .codebook import Codebook, CodebookError, load_codebook  # noqa: E402
 
 
 class TagFormat(StrEnum):
@@ -243,7 +252,6 @@ def eval_command(
     fmt: Annotated[TagFormat, typer.Option("--format", help="Output format.")] = TagFormat.text,
 ) -> None:
     """Score theme, polarity and agency tagging against hand-labelled findings."""
-    from rich.table import Table
 
     from .evaluate import GoldError, evaluate
     from .tag import Tagger
@@ -255,20 +263,15 @@ def eval_command(
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     if fmt is TagFormat.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        _print_json(result.to_dict())
     else:
-        table = Table(title=f"Theme tagging against {gold}")
-        for name in ("theme", "support", "predicted", "precision", "recall", "F1", "kappa"):
-            if name == "theme":
-                table.add_column(name, no_wrap=True, min_width=31)
-            else:
-                table.add_column(name, justify="right")
-        for row in result.themes:
-            if row.support or row.predicted:
-                table.add_row(row.theme, str(row.support), str(row.predicted),
-                              f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
-                              f"{row.kappa:.3f}")
-        out.print(table)
+        rows = [
+            [row.theme, str(row.support), str(row.predicted), f"{row.precision:.3f}",
+             f"{row.recall:.3f}", f"{row.f1:.3f}", f"{row.kappa:.3f}"]
+            for row in result.themes if row.support or row.predicted
+        ]
+        _print_rows(["theme", "support", "predicted", "precision", "recall", "F1", "kappa"],
+                    rows, title=f"Theme tagging against {gold}")
         summary = result.summary()
         out.print(
             f"findings {summary['findings']} (matched {summary['matched']})\n"
@@ -295,8 +298,6 @@ def themes_command(
     ] = 5,
 ) -> None:
     """Show a report's (or an area's reports') findings by theme, each hit in context."""
-    from rich.markup import escape
-    from rich.table import Table
 
     from .tag import select_reports, theme_hits, theme_summary
 
@@ -311,8 +312,6 @@ def themes_command(
     hits = theme_hits(chosen, context_words=context)
     summary = theme_summary(hits, load_codebook().ids)
     if fmt is TagFormat.json:
-        from dataclasses import asdict
-
         payload = {
             "reports": [r.id for r in sorted(chosen, key=lambda r: r.id)],
             "themes": summary.to_dict(orient="records"),
@@ -320,22 +319,34 @@ def themes_command(
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"Themes in {', '.join(sorted(r.id for r in chosen))}", show_lines=True)
+    title = f"Themes in {', '.join(sorted(r.id for r in chosen))}"
+    groups = [
+        (row, [h for h in hits if h.theme == row.theme and h.polarity == row.polarity])
+        for row in summary.itertuples(index=False)
+    ]
+    if not out.is_terminal:  # plain lines for pipes and files: one per hit, no wrapping
+        lines = [title]
+        for row, group in groups:
+            lines.append(f"{row.theme}  {row.polarity}  {row.findings}")
+            lines += [printable(f"    {h.left}\u00ab{h.match}\u00bb{h.right}")
+                      + f" ({h.report} #{h.finding + 1})" for h in group]
+        out.file.write("".join(line + "\n" for line in lines))
+        return
+    table = Table(title=title, show_lines=True)
     table.add_column("theme")
     table.add_column("polarity")
     table.add_column("findings", justify="right")
     table.add_column("hits in context")
-    styled = out.is_terminal and not out.no_color
-    for row in summary.itertuples(index=False):
-        lines = [
+    for row, group in groups:
+        shown = [
             escape(h.left)
-            + (f"[bold reverse]{escape(h.match)}[/]" if styled else f"«{escape(h.match)}»")
+            + (f"[bold reverse]{escape(h.match)}[/]" if not out.no_color
+               else f"\u00ab{escape(h.match)}\u00bb")
             + escape(h.right)
             + f" [dim]({escape(h.report)} #{h.finding + 1})[/]"
-            for h in hits
-            if h.theme == row.theme and h.polarity == row.polarity
+            for h in group
         ]
-        table.add_row(row.theme, row.polarity, str(row.findings), "\n".join(lines))
+        table.add_row(row.theme, row.polarity, str(row.findings), "\n".join(shown))
     out.print(table)
 
 
@@ -355,15 +366,12 @@ SinceFilter = Annotated[
 
 def _query_failure(exc: Exception) -> typer.Exit:
     """One line on stderr: a bad query or unknown area is wrong usage (2), a bad file is 1."""
-    from .store import StoreError
 
     err.print(f"error: {exc}", markup=False)
     return typer.Exit(1 if isinstance(exc, StoreError) else 2)
 
 
 def _open_db(db: Path):  # -> query.Database (imported lazily to keep start-up quick)
-    from .query import open_db
-    from .store import StoreError
 
     if not db.exists():
         err.print(f"error: {db}: no such database (run `jtai extract` first, or pass --db)",
@@ -384,7 +392,6 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
 def _check_choice(value: str | None, choices: list[str], what: str) -> str | None:
     """An option value from a known list, typos resolved fuzzily; exits 2 when unclear."""
-    from .query import QueryError, resolve_name
 
     if value is None:
         return None
@@ -396,18 +403,11 @@ def _check_choice(value: str | None, choices: list[str], what: str) -> str | Non
 
 def _known_themes(database) -> list[str]:
     ids = [r[0] for r in database.conn.execute("SELECT DISTINCT theme FROM finding_themes")]
-    try:
-        from .codebook import load_codebook
-
-        ids += [t.id for t in load_codebook().themes]
-    except Exception:  # the codebook is optional here: stored theme ids suffice
-        pass
-    return ids
+    return ids + [t.id for t in load_codebook().themes]
 
 
 def _filters(database, type_: str | None, section: str | None = None,
              theme: str | None = None) -> tuple[str | None, str | None, str | None]:
-    from .models import INSPECTION_TYPES, SECTION_KINDS
 
     return (
         _check_choice(type_, list(INSPECTION_TYPES), "inspection type"),
@@ -426,8 +426,6 @@ def _txt(value: object) -> str:
 def _print_rows(columns: list[str], rows: list[list[str]], title: str | None = None) -> None:
     """A rich table on a terminal; tab-separated lines (header first) when piped."""
     if out.is_terminal:
-        from rich.table import Table
-
         table = Table(*columns, title=title, title_justify="left", header_style="bold")
         for row in rows:
             table.add_row(*row)
@@ -455,14 +453,11 @@ def compare(
     min_score: Annotated[
         float, typer.Option("--min-score", min=0, max=100,
                             help="Similarity (0-100) from which an improvement point recurs.")
-    ] = 60.0,
+    ] = compare_mod.RECURRING_MIN_SCORE,
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = "text",
 ) -> None:
     """Compare areas theme by theme, or one area's reports across years."""
-    from . import compare as compare_mod
-    from .query import QueryError
-
     _check_format(fmt, ("text", "json"))
     database = _open_db(db)
     try:
@@ -518,13 +513,15 @@ def _print_years(result) -> None:
     _print_rows(["theme", "earlier", "later", "status"], rows,
                 title="Concerns per theme")
     out.print("", markup=False)
-    out.print(f"Recurring improvement points (similarity >= {result.min_score:g}, "
-              f"over {result.lemmatiser})", style="bold", markup=False)
+    out.print(f"Recurring improvement points (score >= {result.min_score:g}: shared rare "
+              f"words over {result.lemmatiser}, and shared themes)", style="bold", markup=False)
     if not result.recurring:
         out.print("  none", markup=False)
     for match in result.recurring:
         out.print(f"  {match.score:5.1f}  later:   {match.later}", markup=False)
         out.print(f"         earlier: {match.earlier}", markup=False)
+        out.print(f"         (words {match.words:g}, themes {match.theme_score:g}: "
+                  f"{', '.join(match.themes) or 'none'})", markup=False)
 
 
 @app.command()
@@ -552,7 +549,6 @@ def table(
 ) -> None:
     """The theme table: findings per theme per area, year or type, byte-for-byte reproducible."""
     from . import tables
-    from .query import QueryError
 
     if check and output is None:
         err.print("error: --check needs --output FILE to compare with", markup=False)
@@ -609,9 +605,7 @@ def search(
     fmt: FormatOption = "text",
 ) -> None:
     """Full-text search over findings, best match first, with the hit highlighted."""
-    from rich.text import Text
 
-    from .query import QueryError
 
     _check_format(fmt, ("text", "json"))
     database = _open_db(db)
@@ -659,8 +653,6 @@ def show(
     fmt: FormatOption = "text",
 ) -> None:
     """Show one report section by section."""
-    from .compare import resolve_report
-    from .query import QueryError
 
     _check_format(fmt, ("text", "json"))
     database = _open_db(db)
@@ -692,8 +684,6 @@ def show(
 
 
 def _print_report(record) -> None:
-    from rich.rule import Rule
-    from rich.text import Text
 
     out.print(record.id, style="bold", markup=False)
     fields = [
@@ -732,7 +722,6 @@ def list_reports(
     fmt: FormatOption = "text",
 ) -> None:
     """List stored reports: id, area, type, date, pages and number of findings."""
-    from .query import QueryError
 
     _check_format(fmt, ("text", "json"))
     database = _open_db(db)

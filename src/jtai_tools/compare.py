@@ -8,10 +8,10 @@ words that made the tag.
 
 :func:`compare_reports` answers "did it get better?": per theme whether a
 concern is new, persisting or resolved between an earlier and a later report,
-and which improvement points came back, matched by fuzzy similarity over
-content-word lemmas (so "strategy meetings do not involve all agencies" is
-found again in "ensure that strategy discussions and meetings involve the
-full range of relevant agencies"), each with its score.
+and which improvement points came back: each later point is paired with the
+earlier point whose content-word lemmas and themes it shares most, weighting
+rare words and themes above common ones ("suitable accommodation" says more
+than "quality" or "children"), and reported with its score.
 
 A ``mixed`` finding ("X is good, but Y is not") counts once as a concern and
 once as a strength.
@@ -19,20 +19,22 @@ once as a strength.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
-
-from rapidfuzz import fuzz
 
 from .query import AreaError, Database, Filters, QueryError, resolve_name
 
 #: Section kinds whose items are improvement points.
 IMPROVEMENT_KINDS: tuple[str, ...] = ("improve", "recommendations")
 #: Similarity (0-100) from which a later improvement point counts as recurring.
-RECURRING_MIN_SCORE = 60.0
+RECURRING_MIN_SCORE = 45.0
+#: Word similarity (0-100) a recurring point needs whatever its themes: sharing
+#: themes alone makes two points about the same topic, not the same point.
+RECURRING_MIN_WORDS = 15.0
 #: Characters of context kept on each side of the evidence in a quote.
 QUOTE_CONTEXT = 80
 
@@ -92,6 +94,8 @@ class Recurrence:
     earlier: str
     score: float
     themes: list[str]
+    words: float = 0.0
+    theme_score: float = 0.0
 
 
 @dataclass(slots=True)
@@ -265,7 +269,9 @@ def compare_reports(
         changes.append(ThemeChange(theme, b, a, status))
     order = {"persisting": 0, "new": 1, "resolved": 2}
     changes.sort(key=lambda c: (order[c.status], -(c.earlier + c.later), c.theme))
-    recurring = match_points(_points(db, earlier), _points(db, later), min_score)
+    points = _points(db, earlier), _points(db, later)
+    words = {w for side in points for text, _ in side for w in lemma_key(text).split()}
+    recurring = match_points(*points, min_score, rarity(db, words))
     return ReportComparison(earlier, later, changes, recurring, min_score, lemmatiser_name())
 
 
@@ -289,40 +295,95 @@ def _points(db: Database, report_id: str) -> list[tuple[str, list[str]]]:
     return listed or [(text, (themes or "").split()) for text, themes, _ in rows]
 
 
+@dataclass(slots=True)
+class Rarity:
+    """How telling a word or a theme is: its inverse document frequency over stored findings.
+
+    Two points that share "return home interviews" are more alike than two
+    that share "quality" and "children"; without counts every word weighs 1.
+    """
+
+    total: int = 0
+    words: dict[str, int] = field(default_factory=dict)
+    themes: dict[str, int] = field(default_factory=dict)
+
+    def word(self, word: str) -> float:
+        return _idf(self.total, self.words.get(word)) if self.total else 1.0
+
+    def theme(self, theme: str) -> float:
+        return _idf(self.total, self.themes.get(theme)) if self.total else 1.0
+
+
+def _idf(total: int, count: int | None) -> float:
+    return math.log((total + 1) / ((count or 0) + 1)) + 0.1
+
+
+def rarity(db: Database, words: set[str]) -> Rarity:
+    """Finding counts for ``words`` (through the full-text index) and for every theme."""
+    total = db.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0]
+    counts = {}
+    for word in sorted(words):
+        counts[word] = db.conn.execute(
+            "SELECT COUNT(*) FROM findings_fts WHERE findings_fts MATCH ?", (f'"{word}"',)
+        ).fetchone()[0]
+    themes = dict(db.conn.execute("SELECT theme, COUNT(*) FROM finding_themes GROUP BY theme"))
+    return Rarity(total, counts, themes)
+
+
 def match_points(
     earlier: list[tuple[str, list[str]]],
     later: list[tuple[str, list[str]]],
     min_score: float = RECURRING_MIN_SCORE,
+    weights: Rarity | None = None,
 ) -> list[Recurrence]:
     """Each later point paired with its most similar earlier point, when similar enough.
 
-    Similarity is :func:`similarity` over content-word lemmas. Best matches first.
+    The score (0-100) is the mean of the rarity-weighted overlap of the two
+    points' content-word lemmas and of their themes (or the word overlap
+    alone when neither has themes); a pair also needs
+    :data:`RECURRING_MIN_WORDS` of word overlap. Best matches first.
     """
     if not earlier or not later:
         return []
-    before = [lemma_key(text) for text, _ in earlier]
+    weights = weights or Rarity()
+    before = [(set(lemma_key(text).split()), set(themes)) for text, themes in earlier]
     found = []
     for text, themes in later:
-        key = lemma_key(text)
-        scores = [similarity(key, other) for other in before]
-        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
-        if scores[best] >= min_score:
-            found.append(Recurrence(text, earlier[best][0], round(scores[best], 1),
-                                    sorted(set(themes) | set(earlier[best][1]))))
+        words = set(lemma_key(text).split())
+        scored = [
+            _pair_score(words, set(themes), other_words, other_themes, weights)
+            for other_words, other_themes in before
+        ]
+        best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
+        score, word_score, theme_score = scored[best]
+        if score >= min_score and word_score >= RECURRING_MIN_WORDS:
+            found.append(Recurrence(
+                text, earlier[best][0], round(score, 1),
+                sorted(set(themes) | set(earlier[best][1])),
+                round(word_score, 1), round(theme_score, 1),
+            ))
     found.sort(key=lambda r: (-r.score, r.later))
     return found
 
 
-def similarity(a: str, b: str) -> float:
-    """0-100: the mean of token-set and token-sort ratios of two lemma strings.
+def _pair_score(
+    words: set[str], themes: set[str], other_words: set[str], other_themes: set[str],
+    weights: Rarity,
+) -> tuple[float, float, float]:
+    """(score, word overlap, theme overlap) of two points, each 0-100."""
+    word_score = weighted_overlap(words, other_words, weights.word)
+    if not themes and not other_themes:
+        return word_score, word_score, 0.0
+    theme_score = weighted_overlap(themes, other_themes, weights.theme)
+    return (word_score + theme_score) / 2, word_score, theme_score
 
-    Token-set alone scores 100 whenever one point's words are a subset of the
-    other's (too kind to short points); token-sort alone punishes the extra
-    words of a longer rewording. The mean rewards shared wording in any order.
-    """
-    if not a or not b:
+
+def weighted_overlap(a: set[str], b: set[str], weight: Callable[[str], float]) -> float:
+    """0-100: the weighted Dice coefficient of two sets (100 when they are the same)."""
+    total = sum(weight(x) for x in a) + sum(weight(x) for x in b)
+    if not total:
         return 0.0
-    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
+    return 200 * sum(weight(x) for x in a & b) / total
 
 
 @lru_cache(maxsize=1)

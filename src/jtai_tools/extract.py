@@ -22,13 +22,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clean import clean_document
 from .metadata import read_metadata
 from .models import Report, Source
 from .read import SUPPORTED_SUFFIXES, InputError, printable, read_document
 from .sections import build_findings, split_sections
-from .tag import Tagger, default_tagger
+
+if TYPE_CHECKING:  # spaCy loads with the tagger: only when something is tagged
+    from .tag import Tagger
 
 REPORTS_ENV = "JTAI_REPORTS"
 DEFAULT_REPORTS_DIR = Path("data/reports")
@@ -63,7 +66,11 @@ def use_tagger(tagger: Tagger | None) -> None:
 
 def active_tagger() -> Tagger:
     """The tagger set with :func:`use_tagger`, else the built-in codebook's."""
-    return _tagger or default_tagger()
+    if _tagger is not None:
+        return _tagger
+    from .tag import default_tagger
+
+    return default_tagger()
 
 
 def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
