@@ -56,6 +56,15 @@ def test_polarity_cues_load() -> None:
     assert "not" in cues.negators
     assert "however" in cues.contrast
     assert cues.negation_window >= 1
+    assert "enough" in cues.reach and cues.reach_window > cues.negation_window
+    assert set(cues.linking) <= set(cues.contrast)
+
+
+def test_bad_polarity_window_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "cues.toml"
+    path.write_text('concern = ["weak"]\nreach_window = 40\n', encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"cues.toml:2: 'reach_window' must be"):
+        load_polarity(path)
 
 
 def test_user_codebook_adds_and_replaces_themes() -> None:

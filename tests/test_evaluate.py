@@ -231,3 +231,24 @@ def test_cli_themes_unknown_target_and_missing_db(db: Path, tmp_path: Path) -> N
     missing = runner.invoke(app, ["themes", "sutton", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "no such database" in missing.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_narrative_gold_lines_are_judged_by_their_words(tmp_path: Path) -> None:
+    rows = [
+        ("main-findings", "Strategy meetings are not held promptly enough.", "concern"),
+        ("headline", "Strategy meetings are timely and effective.", "strength"),
+        ("improve", "Strategy meetings are timely and effective.", "concern"),
+    ]
+    path = tmp_path / "narrative.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"report": "r-2020-01-01-ilacs", "section": section, "text": text,
+                        "themes": ["strategy-meetings"], "polarity": polarity,
+                        "agencies": ["childrens-social-care"]}) + "\n"
+            for section, text, polarity in rows
+        ),
+        encoding="utf-8",
+    )
+    result = evaluate(path)
+    assert [d.predicted_polarity for d in result.details] == ["concern", "strength", "concern"]
+    assert result.polarity_accuracy == 1.0

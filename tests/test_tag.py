@@ -118,6 +118,25 @@ def test_area_send_context_implies_disabled_children(tagger: Tagger) -> None:
         ("main-findings", "Assessments are timely, but plans are not specific.", "mixed"),
         ("main-findings", "However, audits are weak although supervision is good.", "mixed"),
         ("main-findings", "The local authority has five localities.", "neutral"),
+        # a negator far from its cue still turns round a cue followed by "enough"
+        ("main-findings", "Not every review is written clearly enough for parents.", "concern"),
+        ("main-findings", "Some plans have not been reviewed promptly enough.", "concern"),
+        # a bare negator is description when the sentence has a judgement of its own
+        ("main-findings", "Staff are ambitious for young people who are not in school.",
+         "strength"),
+        ("main-findings", "Audits are rarely repeated and leaders use them effectively.",
+         "strength"),
+        # ... but still a concern after a contrast word
+        ("main-findings", "Visits are timely, but records are not kept.", "mixed"),
+        # an opening "However" refers back; an opening "While" joins two points
+        ("main-findings", "However, not all reviews are clear enough.", "concern"),
+        ("main-findings", "While visits are mostly good, a few plans are too vague and weak.",
+         "mixed"),
+        # a concern cue only qualifies a strength cue right next to it
+        ("main-findings", "Gaps found by audits led to prompt and effective action.", "strength"),
+        ("main-findings", "The quality of plans has declined.", "concern"),
+        ("main-findings", "The timeliness of visits varies between teams.", "concern"),
+        ("main-findings", "Families value the advice they receive.", "strength"),
     ],
 )
 def test_polarity(tagger: Tagger, section: str, text: str, polarity: str) -> None:
@@ -222,7 +241,7 @@ def _report(report_id: str, area: str, findings: list[Finding]) -> Report:
 
 def test_theme_hits_and_summary(tagger: Tagger) -> None:
     findings = [
-        Finding("improve", "x", "Supervision of social workers and supervision records."),
+        Finding("improve", "x", "Supervision of social workers and supervision notes."),
         Finding("strengths", "x", "Supervision is regular."),
         Finding("main-findings", "x", "Strategy meetings are timely."),
     ]
@@ -233,7 +252,7 @@ def test_theme_hits_and_summary(tagger: Tagger) -> None:
     assert [(h.finding, h.match) for h in supervision] == [
         (0, "Supervision"), (0, "supervision"), (1, "Supervision"),
     ]
-    assert supervision[1].left == "… workers and " and supervision[1].right == " records."
+    assert supervision[1].left == "… workers and " and supervision[1].right == " notes."
     summary = theme_summary(hits, load_codebook().ids)
     rows = summary.to_dict(orient="records")
     assert rows[:2] == [

@@ -117,13 +117,24 @@ class AgencyVocab:
 
 @dataclass(frozen=True, slots=True)
 class PolarityCues:
-    """Cue words that judge a sentence as a concern or a strength."""
+    """Cue words that judge a sentence as a concern or a strength.
+
+    ``reach`` words extend a negation: a cue followed by one of them ("clear
+    enough") is turned around by a negator up to ``reach_window`` words
+    before it ("not all letters are clear enough"), further than the usual
+    ``negation_window``. ``linking`` contrast words opening a sentence
+    ("However, ...") refer back to the sentence before, so they do not make
+    it mixed.
+    """
 
     concern: tuple[str, ...]
     strength: tuple[str, ...]
     negators: tuple[str, ...]
     contrast: tuple[str, ...]
     negation_window: int = 3
+    reach: tuple[str, ...] = ()
+    reach_window: int = 8
+    linking: tuple[str, ...] = ()
 
 
 def default_codebook_path() -> Path:
@@ -211,20 +222,23 @@ def load_polarity(path: str | Path | None = None) -> PolarityCues:
     path = Path(path) if path else _data_path("polarity.toml")
     text = _read(path)
     data = _load_toml(text, path)
-    lists = ("concern", "strength", "negators", "contrast")
-    _check_top_keys(data, text, path, frozenset({*lists, "negation_window", "version"}),
-                    "cue lists")
+    lists = ("concern", "strength", "negators", "contrast", "reach", "linking")
+    windows = ("negation_window", "reach_window")
+    _check_top_keys(data, text, path, frozenset({*lists, *windows, "version"}), "cue lists")
     values: dict[str, tuple[str, ...]] = {}
     for key in lists:
         cues = data.get(key, [])
         if not isinstance(cues, list) or not all(_is_phrase(c) for c in cues):
             raise CodebookError(path, _key_line(text, key), f"{key!r} must be a list of phrases")
         values[key] = tuple(dict.fromkeys(c.strip() for c in cues))
-    window = data.get("negation_window", 3)
-    if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 10:
-        raise CodebookError(path, _key_line(text, "negation_window"),
-                            "'negation_window' must be a whole number from 0 to 10")
-    return PolarityCues(negation_window=window, **values)
+    sizes: dict[str, int] = {}
+    for key, default in zip(windows, (3, 8), strict=True):
+        window = data.get(key, default)
+        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 10:
+            raise CodebookError(path, _key_line(text, key),
+                                f"{key!r} must be a whole number from 0 to 10")
+        sizes[key] = window
+    return PolarityCues(**sizes, **values)
 
 
 def _data_path(name: str) -> Path:

@@ -5,8 +5,11 @@ A gold file is JSON Lines, one finding a line::
     {"report": "...", "section": "improve", "text": "...",
      "themes": ["..."], "polarity": "concern", "agencies": ["..."]}
 
-:func:`evaluate` tags each gold text as a finding of its section (``improve``
-or ``strengths``), matches predictions to gold by normalised text, and scores
+:func:`evaluate` tags each gold text as a finding of its section: an item of
+``improve`` or ``strengths`` (whose polarity the section fixes), or a sentence
+of a narrative section such as ``main-findings`` or ``headline`` (whose
+polarity its own words decide, so a gold file of such sentences scores the
+polarity cues). It matches predictions to gold by normalised text, and scores
 per theme (precision, recall, F1, Cohen's kappa, support), overall (micro and
 macro F1), polarity accuracy and agency micro-F1. :func:`score` does the
 matching and scoring for findings tagged elsewhere (e.g. by extraction).
@@ -26,11 +29,13 @@ from typing import Any
 import pandas as pd
 
 from .codebook import Codebook
-from .models import INSPECTION_TYPES, Finding
+from .models import INSPECTION_TYPES, SECTION_KINDS, Finding
 from .tag import Tagger, default_tagger
 
-#: Gold ``section`` values and the section kind their findings are tagged as.
-GOLD_SECTIONS: dict[str, str] = {"improve": "improve", "strengths": "strengths"}
+#: Gold ``section`` values and the section kind their findings are tagged as:
+#: every section kind a report can have, so that narrative sentences
+#: ("main-findings", "headline") are judged by their words as in extraction.
+GOLD_SECTIONS: dict[str, str] = {kind: kind for kind in SECTION_KINDS}
 GOLD_KEYS: tuple[str, ...] = ("report", "section", "text", "themes", "polarity", "agencies")
 
 

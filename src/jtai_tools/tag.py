@@ -115,7 +115,7 @@ class Tagger:
             if words:
                 docs = [self.nlp.make_doc(w) for w in words]
                 matcher.add(self._key("anchor", attr), docs)
-        for label in ("concern", "strength", "negator", "contrast"):
+        for label in ("concern", "strength", "negator", "contrast", "reach", "linking"):
             phrases = getattr(self.cues, "negators" if label == "negator" else label)
             self._add_phrases(self._cues, "polarity", label, phrases, lemma=False)
 
@@ -260,7 +260,9 @@ class Tagger:
         fixed = SECTION_POLARITY.get(finding.section_kind)
         if fixed is None:
             cues = outermost(self._hits(doc, (self._cues,)))
-            polarity, cue_evidence = judge_polarity(text, doc, cues, self.cues.negation_window)
+            polarity, cue_evidence = judge_polarity(
+                text, doc, cues, self.cues.negation_window, self.cues.reach_window
+            )
             evidence.extend(cue_evidence)
         else:
             polarity = fixed
@@ -345,46 +347,50 @@ def _inside(hit: Hit, others: list[Hit]) -> bool:
 
 
 def judge_polarity(
-    text: str, doc: Doc, cues: list[Hit], window: int
+    text: str, doc: Doc, cues: list[Hit], window: int, reach_window: int | None = None
 ) -> tuple[str, list[Evidence]]:
     """A sentence's polarity from its cue hits, with the evidence for it.
 
     A negator turns the first cue within ``window`` words after it around
-    ("not effective" -> concern, "no delay" -> strength); a negator with no
-    cue after it ("do not understand") is a concern; a concern cue right
-    before a strength cue qualifies it ("not consistently effective" is one
-    concern). Both kinds of cue make the sentence mixed when a contrast word
-    ("but", "however") is present, otherwise the more frequent kind wins (a
-    tie is mixed). A contrast word alone changes nothing: "However, there
-    are delays" is a concern.
+    ("not effective" -> concern, "no delay" -> strength), or within
+    ``reach_window`` words for a cue followed by a reach word ("not all
+    letters are clear enough"). A concern cue right before a strength cue
+    qualifies it ("not consistently effective" is one concern). Both kinds of
+    cue make the sentence mixed when a contrast word ("but", "however") joins
+    them inside the sentence, otherwise the more frequent kind wins (a tie is
+    mixed). A linking word that opens the sentence ("However, there are
+    delays") refers to the one before and changes nothing, while an opening
+    "While" or "Although" still joins two points of the sentence.
+
+    A negator with no cue after it ("do not understand") is a concern only
+    when the sentence has no other cue, or when it follows a contrast word
+    ("timely, but plans are not specific"): otherwise it is usually
+    description ("ambitious for young people who are not in education").
     """
+    reach_window = window if reach_window is None else reach_window
+    reach_starts = {h.start for h in cues if h.label == "reach"}
+    opener = {(h.start, h.end) for h in cues if h.label == "linking" and h.start == 0}
     evidence: list[Evidence] = []
     counts = {"concern": 0, "strength": 0}
     used: set[int] = set()
     contrast: list[Hit] = []
+    bare: list[Hit] = []
     for i, hit in enumerate(cues):
-        if i in used:
+        if i in used or hit.label in ("reach", "linking"):
             continue
         if hit.label == "contrast":
-            contrast.append(hit)
+            if (hit.start, hit.end) not in opener:
+                contrast.append(hit)
             continue
         if hit.label == "negator":
-            target = next(
-                (
-                    j
-                    for j in range(i + 1, len(cues))
-                    if cues[j].label in counts and 0 <= cues[j].start - hit.end <= window
-                ),
-                None,
-            )
+            target = _negated(cues, i, window, reach_window, reach_starts)
             if target is None:
-                label, end = "concern", hit.end
-            else:
-                used.add(target)
-                label = "strength" if cues[target].label == "concern" else "concern"
-                end = cues[target].end
+                bare.append(hit)
+                continue
+            used.add(target)
+            label = "strength" if cues[target].label == "concern" else "concern"
             counts[label] += 1
-            negated = Hit("polarity", label, hit.start, end)
+            negated = Hit("polarity", label, hit.start, cues[target].end)
             evidence.append(_evidence(text, doc, negated, "polarity"))
             continue
         nxt = i + 1
@@ -392,7 +398,7 @@ def judge_polarity(
             hit.label == "concern"
             and nxt < len(cues)
             and cues[nxt].label == "strength"
-            and cues[nxt].start - hit.end <= 1
+            and cues[nxt].start == hit.end
         ):
             # "not consistently effective", "insufficiently robust": the
             # concern qualifies the strength word right after it.
@@ -400,6 +406,12 @@ def judge_polarity(
             hit = Hit("polarity", "concern", hit.start, cues[nxt].end)
         counts[hit.label] += 1
         evidence.append(_evidence(text, doc, hit, "polarity"))
+    judged = counts["concern"] or counts["strength"]
+    for hit in bare:
+        if not judged or any(c.start < hit.start for c in contrast):
+            counts["concern"] += 1
+            evidence.append(_evidence(text, doc, Hit("polarity", "concern", hit.start, hit.end),
+                                      "polarity"))
     concern, strength = counts["concern"], counts["strength"]
     if concern and strength:
         if contrast or concern == strength:
@@ -414,6 +426,22 @@ def judge_polarity(
     if strength:
         return "strength", evidence
     return "neutral", evidence
+
+
+def _negated(
+    cues: list[Hit], i: int, window: int, reach_window: int, reach_starts: set[int]
+) -> int | None:
+    """Index of the cue the negator ``cues[i]`` turns around, if any."""
+    negator = cues[i]
+    for j in range(i + 1, len(cues)):
+        cue = cues[j]
+        if cue.label not in ("concern", "strength"):
+            continue
+        gap = cue.start - negator.end
+        limit = reach_window if cue.end in reach_starts else window
+        if 0 <= gap <= limit:
+            return j
+    return None
 
 
 def _evidence(
