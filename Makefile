@@ -28,6 +28,8 @@ demo: install
 	$(BIN)/jtai extract $(REPORTS) --db $(DEMO_DB) --jobs 2
 	$(BIN)/jtai list --db $(DEMO_DB)
 	$(BIN)/jtai compare sutton lewisham --db $(DEMO_DB)
+	$(BIN)/jtai compare sutton lewisham --type jtai --db $(DEMO_DB)
+	$(BIN)/jtai compare sutton@2017 sutton@2023 --db $(DEMO_DB)
 	$(BIN)/jtai table --by area --db $(DEMO_DB) --format md --output out/themes-by-area.md
 	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md"
 

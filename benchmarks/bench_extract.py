@@ -28,7 +28,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import spacy
 
-from jtai_tools.extract import default_tagger, extract_batch, extract_file
+from jtai_tools.extract import active_tagger, extract_batch, extract_file
 
 BASELINE_LIMIT = 3.0
 PDFPLUMBER_MIN = 10.0
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = page_count(files)
 
     start = time.perf_counter()
-    default_tagger()
+    active_tagger()
     startup = time.perf_counter() - start
     jtai(files[:1])  # warm caches
 

@@ -171,7 +171,8 @@ def _filter_text(type: str | None, since: str | int | None) -> str:
 
 def _quotes(db: Database, where: str, params: list[Any]) -> dict[tuple[str, str], Quote]:
     """Per (area, theme) the most telling finding: a concern first, from an improvement
-    list first, from the latest report first."""
+    list first, where the theme comes first among the finding's themes (what the
+    finding is mainly about), from the latest report first."""
     rows = db.conn.execute(
         "SELECT area, theme, report_id, section_kind, polarity, text, ev_start, ev_end FROM ("
         " SELECT r.area, t.theme, f.report_id, f.section_kind, f.polarity, f.text,"
@@ -181,7 +182,7 @@ def _quotes(db: Database, where: str, params: list[Any]) -> dict[tuple[str, str]
         "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
         "  ROW_NUMBER() OVER (PARTITION BY r.area, t.theme ORDER BY"
         f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {IMPROVEMENT_KINDS},"
-        "   COALESCE(r.date, r.fieldwork_end) DESC, f.report_id, f.position) AS n"
+        "   t.position, COALESCE(r.date, r.fieldwork_end) DESC, f.report_id, f.position) AS n"
         " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
         f" JOIN reports r ON r.id = f.report_id WHERE {where}"
         ") WHERE n = 1", params,
