@@ -200,3 +200,27 @@ def test_whole_corpus_extracts_and_stores_one_report_per_id(
         stored = [r.id for r in store.reports()]
     assert sorted(stored) == sorted({r["id"] for r in records})
 
+
+
+def test_two_files_of_one_report_keep_the_first_and_record_both(
+    reports_dir: Path, tmp_path: Path
+) -> None:
+    """A PDF and a text copy of the same letter are one report, stored once."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    text = corpus_text(reports_dir, "lewisham-2023-01-31-jtai.txt")
+    pdfgen.pdf_from_text(folder / "a-letter.pdf", text)
+    (folder / "b-letter.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "jtai.db"
+    result = jtai("extract", folder, "--db", db, cwd=tmp_path)
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    (note,) = lines(result.stderr, "note: ")
+    assert "b-letter.txt: same report as" in note and "a-letter.pdf" in note
+    with Store(db) as store:
+        (report,) = store.reports()
+        assert report.source.format == "pdf"
+        assert {Path(h["path"]).name for h in store.history(report.id)} == {
+            "a-letter.pdf", "b-letter.txt"}
+    again = jtai("extract", folder, "--db", db, cwd=tmp_path)
+    assert again.returncode == 0 and "2 skipped" in again.stderr

@@ -280,3 +280,15 @@ def test_reextracting_a_changed_report_replaces_it_and_keeps_both_versions(
         assert store.report_ids() == [report_id]
         assert store.report(report_id).source.sha256 == _sha256(copy)
         assert {h["sha256"] for h in store.history(report_id)} == {first_sha, _sha256(copy)}
+
+
+def test_another_source_of_a_stored_report_leaves_the_record_alone(db_path: Path) -> None:
+    report = sample_reports()[0]
+    copy = _changed(report, sha256="text-copy", path="letters/copy.txt", format="text")
+    with Store(db_path) as store:
+        store.save(report)
+        store.add_source(copy)
+        assert store.reports()[0] == report
+        assert store.known_sha256("text-copy") == report.id
+        assert {h["sha256"] for h in store.history(report.id)} == {
+            report.source.sha256, "text-copy"}

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +33,7 @@ from . import compare as compare_mod
 from . import extract as extract_mod
 from .codebook import Codebook, CodebookError, load_codebook
 from .compare import resolve_report
-from .models import INSPECTION_TYPES, SECTION_KINDS, to_dict
+from .models import INSPECTION_TYPES, SECTION_KINDS, Report, to_dict
 from .query import QueryError, open_db, resolve_name
 from .read import printable
 from .store import DEFAULT_DB, Store, StoreError
@@ -126,7 +127,6 @@ def extract(
     extracts them again). A database that cannot be opened exits with 2.
     """
 
-
     def say(kind: str, message: object) -> None:
         """One line on stderr, whatever the message holds (no markup, wrapping or emoji)."""
         line = f"{kind}: {message}" if kind else str(message)
@@ -154,6 +154,7 @@ def extract(
         raise typer.Exit(2) from None
     records: list[dict] = []
     counts: dict[str, int] = {}
+    stored_from: dict[str, str] = {}  # report id -> the file this batch stored it from
 
     def skip(path: Path) -> str | None:
         if store is None or force or as_json:
@@ -185,11 +186,7 @@ def extract(
                     say("warning", warning)
                 if outcome.report is not None:
                     if store is not None:
-                        try:
-                            status = store.save(outcome.report)
-                        except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
-                            say("error", f"{outcome.path}: could not be stored ({exc})")
-                            status = "failed"
+                        status = _save_report(store, outcome.report, stored_from, say)
                     if as_json and status != "failed":
                         records.append(to_dict(outcome.report))
                 failed += status == "failed"
@@ -215,6 +212,28 @@ def extract(
         raise typer.Exit(130)
     if failed:
         raise typer.Exit(1)
+
+
+def _save_report(
+    store: Store, report: Report, stored_from: dict[str, str], say: Callable[[str, object], None]
+) -> str:
+    """Store one extracted report and return its status for the batch summary.
+
+    A second file of a report this batch already stored (a text copy of a
+    PDF: same id) does not replace it; it is recorded as another source.
+    """
+    try:
+        first = stored_from.get(report.id)
+        if first is not None:
+            store.add_source(report)
+            say("note", f"{report.source.path}: same report as {first} ({report.id}); "
+                        "recorded as another source of it")
+            return "same report as another file"
+        stored_from[report.id] = report.source.path
+        return store.save(report)
+    except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
+        say("error", f"{report.source.path}: could not be stored ({exc})")
+        return "failed"
 
 
 # --- commands added by the tagging stage (themes, eval) go below this line ---

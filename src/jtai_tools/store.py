@@ -478,6 +478,16 @@ class Store:
             _write_report(conn, report, now)
         return "updated" if row else "stored"
 
+    def add_source(self, report: Report) -> None:
+        """Record ``report``'s file as another source of the stored report with its id.
+
+        For a second file of the same report in one batch (a text copy of a
+        stored PDF): the stored record stays as it is, and a later run skips
+        both files by their content.
+        """
+        with write_transaction(self.conn) as conn:
+            _note_source(conn, report, _now())
+
     def delete(self, report_id: str) -> bool:
         """Remove one report (its source history stays); True when it existed."""
         with write_transaction(self.conn) as conn:
