@@ -163,6 +163,18 @@ def test_markers_vocabulary_and_characters() -> None:
     assert heading_kind("The local authority’s strengths") == "strengths"
     assert heading_kind("Practice study: area for improvement") == "practice-study"
     assert heading_kind("Dear Sutton Local Safeguarding Partnership") is None
+
+
+def test_headings_of_older_letters_and_monitoring_visits() -> None:
+    """Report kinds the sample corpus lacks: JTAI letters before 2022, SEND letters
+    before 2023 and monitoring visits use other words for the same sections."""
+    assert heading_kind("Key strengths") == "strengths"
+    assert heading_kind("Areas of strength") == "strengths"
+    assert heading_kind("Key areas for improvement") == "improve"
+    assert heading_kind("Areas for development") == "improve"
+    assert heading_kind("Areas of significant weakness") == "improve"
+    assert heading_kind("Case study: highly effective practice") == "practice-study"
+    assert heading_kind("Findings and evaluation of progress") == "main-findings"
     quoted = "\u201cquoted\u201d"
     assert normalise_chars(f"e\ufb00ective {quoted}\u00a0 text") == f"effective {quoted} text"
 
