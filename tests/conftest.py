@@ -18,6 +18,19 @@ GOLD = SHARED / "gold"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture
+def sample_db(tmp_path: Path) -> Path:
+    """A database holding the small hand-written Sutton, Lewisham and Surrey reports."""
+    from fixtures.store_reports import sample_reports
+    from jtai_tools.store import Store
+
+    path = tmp_path / "jtai.db"
+    with Store(path) as store:
+        for report in sample_reports():
+            store.save(report)
+    return path
+
+
 @pytest.fixture(scope="session")
 def reports_dir() -> Path:
     assert REPORTS.is_dir(), f"sample corpus not found at {REPORTS} (set JTAI_SHARED)"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from fixtures.store_reports import SUTTON_2017, build_report, sample_reports
+from fixtures.cli_runner import run_cli as run
+from fixtures.store_reports import SUTTON_2017, build_report
 from jtai_tools.compare import (
     Rarity,
     compare_areas,
@@ -23,25 +22,9 @@ from jtai_tools.compare import (
 from jtai_tools.query import AreaError, QueryError, open_db
 from jtai_tools.store import Store
 
-JTAI = [sys.executable, "-m", "jtai_tools.cli"]
 
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "jtai.db"
-    with Store(path) as store:
-        for report in sample_reports():
-            store.save(report)
-    return path
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JTAI, *args], capture_output=True, text=True,
-                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
-
-
-def test_area_counts_shared_and_only_themes(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_area_counts_shared_and_only_themes(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         result = compare_areas(db, ["sutton", "lewisam"])
     assert result.areas == ["sutton", "lewisham"]
     assert result.reports["sutton"] == ["sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
@@ -60,9 +43,9 @@ def test_area_counts_shared_and_only_themes(db_path: Path) -> None:
     assert "front-door" not in result.only["sutton"]
 
 
-def test_quotes_prefer_concerns_from_the_latest_improvement_list(db_path: Path) -> None:
+def test_quotes_prefer_concerns_from_the_latest_improvement_list(sample_db: Path) -> None:
     """Of two improvement items naming strategy meetings, the one mainly about them is quoted."""
-    with open_db(db_path) as db:
+    with open_db(sample_db) as db:
         result = compare_areas(db, ["sutton", "lewisham"])
     quotes = {t.theme: t.quotes for t in result.themes}
     sutton = quotes["strategy-meetings"]["sutton"]
@@ -71,8 +54,8 @@ def test_quotes_prefer_concerns_from_the_latest_improvement_list(db_path: Path) 
     assert quotes["supervision"]["lewisham"].polarity == "strength"
 
 
-def test_type_and_since_filters(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_type_and_since_filters(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         result = compare_areas(db, ["sutton", "lewisham"], type="jtai")
         assert result.reports["sutton"] == ["sutton-2023-09-01-jtai"]
         assert "care-leavers" not in {t.theme for t in result.themes}
@@ -94,8 +77,8 @@ def test_excerpt_cuts_at_words_around_the_evidence() -> None:
     assert excerpt("short text", None, None) == "short text"
 
 
-def test_years_new_persisting_resolved(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_years_new_persisting_resolved(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         result = compare_reports(db, "sutton@2023", "sutton@2017-02-13")
     assert (result.earlier, result.later) == ("sutton-2017-02-13-sif", "sutton-2023-09-01-jtai")
     status = {c.theme: c.status for c in result.changes}
@@ -105,8 +88,8 @@ def test_years_new_persisting_resolved(db_path: Path) -> None:
     assert "front-door" not in status  # a strength only, never a concern
 
 
-def test_recurring_point_is_found_with_its_score(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_recurring_point_is_found_with_its_score(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         result = compare_reports(db, "sutton@2017", "sutton@2023")
     assert len(result.recurring) == 1
     match = result.recurring[0]
@@ -154,11 +137,11 @@ def test_shared_themes_alone_do_not_make_a_recurrence() -> None:
     assert match_points(earlier, later) == []
 
 
-def test_report_references(db_path: Path, tmp_path: Path) -> None:
-    with Store(db_path) as store:  # a second report on the same day, of another type
+def test_report_references(sample_db: Path, tmp_path: Path) -> None:
+    with Store(sample_db) as store:  # a second report on the same day, of another type
         store.save(build_report("sutton-2017-02-13-ilacs", "sutton", "ilacs", "2017-02-13",
                                 SUTTON_2017, sha256="other-file"))
-    with open_db(db_path) as db:
+    with open_db(sample_db) as db:
         assert resolve_report(db, "sutton-2023-09-01-jtai") == "sutton-2023-09-01-jtai"
         assert resolve_report(db, "sutton@2017", type="sif") == "sutton-2017-02-13-sif"
         with pytest.raises(QueryError, match="matches 2 reports"):
@@ -171,8 +154,8 @@ def test_report_references(db_path: Path, tmp_path: Path) -> None:
             compare_reports(db, "sutton@2023", "sutton-2023-09-01-jtai")
 
 
-def test_compare_command_areas_and_years(db_path: Path) -> None:
-    db = ["--db", str(db_path)]
+def test_compare_command_areas_and_years(sample_db: Path) -> None:
+    db = ["--db", str(sample_db)]
     areas = run("compare", "sutton", "lewisam", *db)
     assert areas.returncode == 0, areas.stderr
     lines = areas.stdout.splitlines()
@@ -196,9 +179,9 @@ def test_compare_command_areas_and_years(db_path: Path) -> None:
     (["sutton", "lewisham", "--type", "jtia"],
      "unknown inspection type 'jtia'; closest known: jtai"),
 ])
-def test_compare_command_usage_errors(db_path: Path, args: list[str],
+def test_compare_command_usage_errors(sample_db: Path, args: list[str],
                                       message: str) -> None:
-    result = run("compare", *args, "--db", str(db_path))
+    result = run("compare", *args, "--db", str(sample_db))
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from fixtures.cli_runner import run_cli as run
 from fixtures.store_reports import sample_reports
 from jtai_tools.query import (
     AreaError,
@@ -18,27 +17,11 @@ from jtai_tools.query import (
     resolve_name,
     split_highlight,
 )
-from jtai_tools.store import Store, StoreError
-
-JTAI = [sys.executable, "-m", "jtai_tools.cli"]
+from jtai_tools.store import StoreError
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "jtai.db"
-    with Store(path) as store:
-        for report in sample_reports():
-            store.save(report)
-    return path
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JTAI, *args], capture_output=True, text=True,
-                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
-
-
-def test_findings_frame_has_one_row_per_finding_with_tags(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_findings_frame_has_one_row_per_finding_with_tags(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         frame = db.findings()
         assert len(frame) == sum(len(r.findings) for r in sample_reports())
         assert list(frame.columns) == [
@@ -54,8 +37,8 @@ def test_findings_frame_has_one_row_per_finding_with_tags(db_path: Path) -> None
         assert row.year == 2023
 
 
-def test_findings_filters(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_findings_filters(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         sutton = db.findings(area="sutton")
         assert set(sutton.report_id) == {"sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"}
         assert set(db.findings(area="sutton", since=2020).report_id) == {"sutton-2023-09-01-jtai"}
@@ -66,8 +49,8 @@ def test_findings_filters(db_path: Path) -> None:
         assert set(improve.section_kind) == {"improve"} and len(improve) == 5
 
 
-def test_reports_frame_counts_findings(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_reports_frame_counts_findings(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         frame = db.reports().set_index("report_id")
     assert frame.loc["sutton-2023-09-01-jtai", "findings"] == 9
     assert frame.loc["surrey-2023-05-02-jtai", "pages"] == 3
@@ -77,8 +60,8 @@ def test_reports_frame_counts_findings(db_path: Path) -> None:
 @pytest.mark.parametrize(("typed", "expected"), [
     ("lewisam", "lewisham"), ("Lewisham", "lewisham"), ("SUTTON", "sutton"), ("surey", "surrey"),
 ])
-def test_area_names_resolve_fuzzily(db_path: Path, typed: str, expected: str) -> None:
-    with open_db(db_path) as db:
+def test_area_names_resolve_fuzzily(sample_db: Path, typed: str, expected: str) -> None:
+    with open_db(sample_db) as db:
         assert db.resolve_area(typed) == expected
 
 
@@ -92,8 +75,8 @@ def test_unknown_and_ambiguous_areas_name_the_closest() -> None:
     assert resolve_name("north tyneside", areas) == "north-tyneside"
 
 
-def test_search_ranks_and_highlights(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_search_ranks_and_highlights(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         hits = db.search("Operation Encompass")
         assert len(hits) == 2
         assert hits.score.is_monotonic_decreasing
@@ -116,13 +99,13 @@ def test_unsearchable_queries_raise_a_clear_error(query: str) -> None:
 
 
 @pytest.mark.parametrize("query", ["NEAR(", "a:b", "(police", "risk-assessment", "child's"])
-def test_punctuation_in_queries_is_quoted_not_parsed(db_path: Path, query: str) -> None:
-    with open_db(db_path) as db:
+def test_punctuation_in_queries_is_quoted_not_parsed(sample_db: Path, query: str) -> None:
+    with open_db(sample_db) as db:
         db.search(query)  # no exception
 
 
-def test_query_operators_still_work(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_query_operators_still_work(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         assert len(db.search("Encompass OR stations")) == 3
         assert len(db.search("meetings NOT strategy")) == 0
         assert len(db.search("supervis*")) == 3
@@ -143,35 +126,35 @@ def test_open_db_refuses_a_missing_file(tmp_path: Path) -> None:
     assert not (tmp_path / "missing.db").exists()
 
 
-def test_search_command(db_path: Path) -> None:
-    result = run("search", "Operation Encompass", "--db", str(db_path))
+def test_search_command(sample_db: Path) -> None:
+    result = run("search", "Operation Encompass", "--db", str(sample_db))
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[:2]
     assert first[0].startswith("1. sutton-2023-09-01-jtai · What needs to improve? (improve)")
     assert "**Operation Encompass**" in first[1]
-    as_json = json.loads(run("search", "encompass", "--db", str(db_path), "--format", "json",
+    as_json = json.loads(run("search", "encompass", "--db", str(sample_db), "--format", "json",
                              "--section", "main-findings").stdout)
     assert [h["section_kind"] for h in as_json] == ["main-findings"]
-    bad = run("search", '"open', "--db", str(db_path))
+    bad = run("search", '"open', "--db", str(sample_db))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: cannot search")
-    unknown_theme = run("search", "x", "--theme", "nonsense-theme", "--db", str(db_path))
+    unknown_theme = run("search", "x", "--theme", "nonsense-theme", "--db", str(sample_db))
     assert unknown_theme.returncode == 2 and "unknown theme" in unknown_theme.stderr
 
 
-def test_list_and_show_commands(db_path: Path) -> None:
-    listed = run("list", "--db", str(db_path), "--area", "sutton")
+def test_list_and_show_commands(sample_db: Path) -> None:
+    listed = run("list", "--db", str(sample_db), "--area", "sutton")
     lines = listed.stdout.splitlines()
     assert lines[0].split("\t") == ["id", "area", "type", "date", "pages", "findings"]
     assert [line.split("\t")[0] for line in lines[1:]] == [
         "sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
-    shown = run("show", "sutton", "--db", str(db_path)).stdout
+    shown = run("show", "sutton", "--db", str(sample_db)).stdout
     assert "showing the latest" in shown and "sutton-2023-09-01-jtai" in shown
     assert "What needs to improve? (improve)" in shown
     assert "  • Effectiveness, quality assurance and impact of Operation Encompass." in shown
-    as_json = json.loads(run("show", "sutton@2017", "--db", str(db_path), "-f", "json").stdout)
+    as_json = json.loads(run("show", "sutton@2017", "--db", str(sample_db), "-f", "json").stdout)
     assert as_json["id"] == "sutton-2017-02-13-sif"
-    missing = run("show", "nowhere-at-all", "--db", str(db_path))
+    missing = run("show", "nowhere-at-all", "--db", str(sample_db))
     assert missing.returncode == 2 and "unknown area" in missing.stderr
-    no_db = run("list", "--db", str(db_path.parent / "none.db"))
+    no_db = run("list", "--db", str(sample_db.parent / "none.db"))
     assert no_db.returncode == 2 and "no such database" in no_db.stderr

@@ -5,33 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from fixtures.cli_runner import run_cli as run
 from fixtures.store_reports import sample_reports
 from jtai_tools import tables
 from jtai_tools.query import open_db
 from jtai_tools.store import Store
-
-JTAI = [sys.executable, "-m", "jtai_tools.cli"]
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "jtai.db"
-    with Store(path) as store:
-        for report in sample_reports():
-            store.save(report)
-    return path
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JTAI, *args], capture_output=True, text=True,
-                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, timeout=120)
 
 
 def _python_counts(by_key: str) -> dict[tuple[str, str], dict[str, int]]:
@@ -48,8 +31,8 @@ def _python_counts(by_key: str) -> dict[tuple[str, str], dict[str, int]]:
 
 
 @pytest.mark.parametrize(("by", "column"), [("area", "area"), ("type", "inspection_type")])
-def test_table_counts_match_the_reports(db_path: Path, by: str, column: str) -> None:
-    with open_db(db_path) as db:
+def test_table_counts_match_the_reports(sample_db: Path, by: str, column: str) -> None:
+    with open_db(sample_db) as db:
         frame = db.theme_table(by=by)
     expected = _python_counts(by)
     got = {(r[column], r.theme): {"findings": r.findings, "concern": r.concern}
@@ -58,8 +41,8 @@ def test_table_counts_match_the_reports(db_path: Path, by: str, column: str) -> 
     assert (frame.findings == frame[["concern", "strength", "mixed", "neutral"]].sum(axis=1)).all()
 
 
-def test_share_is_reports_raising_the_theme_over_reports_in_group(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_share_is_reports_raising_the_theme_over_reports_in_group(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         frame = db.theme_table(by="area")
     row = frame[(frame.area == "sutton") & (frame.theme == "supervision")].iloc[0]
     assert (row.reports, row.group_reports, row.share) == (2, 2, 1.0)
@@ -67,8 +50,8 @@ def test_share_is_reports_raising_the_theme_over_reports_in_group(db_path: Path)
     assert (row.reports, row.group_reports, row.share) == (1, 2, 0.5)
 
 
-def test_polarity_filter_keeps_only_that_polarity(db_path: Path) -> None:
-    with open_db(db_path) as db:
+def test_polarity_filter_keeps_only_that_polarity(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
         frame = db.theme_table(by="area-year", polarity="strength")
     assert list(frame.columns) == ["area", "year", "theme", "findings", "strength", "reports",
                                    "group_reports", "share"]
@@ -125,15 +108,15 @@ def test_check_reports_a_short_diff(tmp_path: Path) -> None:
     assert tables.check(path, "a,b\n1,2\n") is not None  # CRLF is a difference
 
 
-def test_table_command_writes_and_checks(db_path: Path, tmp_path: Path) -> None:
+def test_table_command_writes_and_checks(sample_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "themes.csv"
-    db = ["--db", str(db_path)]
+    db = ["--db", str(sample_db)]
     wrote = run("table", "--by", "area", "--output", str(out), *db)
     assert wrote.returncode == 0, wrote.stderr
     stdout = run("table", "--by", "area", "--format", "csv", *db).stdout
     assert out.read_text() == stdout  # same bytes to a file and to stdout
     assert run("table", "--by", "area", "--output", str(out), "--check", *db).returncode == 0
-    with Store(db_path) as store:  # the database changes: the committed table is stale
+    with Store(sample_db) as store:  # the database changes: the committed table is stale
         store.delete("surrey-2023-05-02-jtai")
     stale = run("table", "--by", "area", "--output", str(out), "--check", *db)
     assert stale.returncode == 1

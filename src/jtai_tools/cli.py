@@ -12,7 +12,8 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -34,7 +35,7 @@ from . import extract as extract_mod
 from .codebook import Codebook, CodebookError, load_codebook
 from .compare import resolve_report
 from .models import INSPECTION_TYPES, SECTION_KINDS, Report, to_dict
-from .query import QueryError, open_db, resolve_name
+from .query import Database, QueryError, open_db, resolve_name
 from .read import printable
 from .store import DEFAULT_DB, Store, StoreError
 
@@ -126,7 +127,6 @@ def extract(
     code is 1. Files whose content is already stored are skipped (--force
     extracts them again). A database that cannot be opened exits with 2.
     """
-
     def say(kind: str, message: object) -> None:
         """One line on stderr, whatever the message holds (no markup, wrapping or emoji)."""
         line = f"{kind}: {message}" if kind else str(message)
@@ -243,7 +243,6 @@ def _save_report(
 
 class TagFormat(StrEnum):
     """Output formats of the tagging commands."""
-
     text = "text"
     json = "json"
 
@@ -271,7 +270,6 @@ def eval_command(
     fmt: Annotated[TagFormat, typer.Option("--format", help="Output format.")] = TagFormat.text,
 ) -> None:
     """Score theme, polarity and agency tagging against hand-labelled findings."""
-
     from .evaluate import GoldError, evaluate
     from .tag import Tagger
 
@@ -317,7 +315,6 @@ def themes_command(
     ] = 5,
 ) -> None:
     """Show a report's (or an area's reports') findings by theme, each hit in context."""
-
     from .tag import select_reports, theme_hits, theme_summary
 
     if not db.exists():
@@ -385,13 +382,12 @@ SinceFilter = Annotated[
 
 def _query_failure(exc: Exception) -> typer.Exit:
     """One line on stderr: a bad query or unknown area is wrong usage (2), a bad file is 1."""
-
     err.print(f"error: {exc}", markup=False)
     return typer.Exit(1 if isinstance(exc, StoreError) else 2)
 
 
-def _open_db(db: Path):  # -> query.Database (imported lazily to keep start-up quick)
-
+def _open_db(db: Path) -> Database:
+    """The query database at ``db``; a missing or unusable file exits with one line."""
     if not db.exists():
         err.print(f"error: {db}: no such database (run `jtai extract` first, or pass --db)",
                   markup=False)
@@ -400,6 +396,19 @@ def _open_db(db: Path):  # -> query.Database (imported lazily to keep start-up q
         return open_db(db)
     except StoreError as exc:
         raise _query_failure(exc) from None
+
+
+@contextmanager
+def _database(db: Path, *errors: type[Exception]) -> Iterator[Database]:
+    """The database for one command, closed after it. A query error (or one of
+    ``errors``) becomes one line on stderr and the exit code of :func:`_query_failure`."""
+    database = _open_db(db)
+    try:
+        yield database
+    except (QueryError, *errors) as exc:
+        raise _query_failure(exc) from None
+    finally:
+        database.close()
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -411,7 +420,6 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
 def _check_choice(value: str | None, choices: list[str], what: str) -> str | None:
     """An option value from a known list, typos resolved fuzzily; exits 2 when unclear."""
-
     if value is None:
         return None
     try:
@@ -478,8 +486,7 @@ def compare(
 ) -> None:
     """Compare areas theme by theme, or one area's reports across years."""
     _check_format(fmt, ("text", "json"))
-    database = _open_db(db)
-    try:
+    with _database(db) as database:
         type_, _, _ = _filters(database, type_)
         ids = set(database.report_ids())
         if any("@" in t or t in ids for t in targets):
@@ -492,10 +499,6 @@ def compare(
         else:
             areas = compare_mod.compare_areas(database, targets, type_, since)
             _print_json(areas.to_dict()) if fmt == "json" else _print_areas(areas)
-    except QueryError as exc:
-        raise _query_failure(exc) from None
-    finally:
-        database.close()
 
 
 def _print_areas(result) -> None:
@@ -575,14 +578,13 @@ def table(
     chosen = fmt or (tables.format_for(output) if output else None) or (
         "text" if out.is_terminal else "csv")
     _check_format(chosen, ("text", *tables.FORMATS) if output is None else tables.FORMATS)
-    database = _open_db(db)
-    try:
+    with _database(db, tables.TableError) as database:
         type_, _, _ = _filters(database, type_)
         frame = database.theme_table(by=by, polarity=polarity, area=area, type=type_,
                                      since=since)
         if chosen == "text":
-            _print_rows(list(frame.columns),
-                        [[tables._cell(v) for v in row] for row in frame.itertuples(index=False)])
+            rows = [[tables.cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+            _print_rows(list(frame.columns), rows)
             return
         meta = {"by": by, "polarity": polarity, "area": area, "type": type_, "since": since}
         content = tables.render(frame, chosen, meta)
@@ -599,10 +601,6 @@ def table(
         else:
             tables.write(output, content)
             err.print(f"wrote {output} ({len(frame)} row(s))", markup=False)
-    except (QueryError, tables.TableError) as exc:
-        raise _query_failure(exc) from None
-    finally:
-        database.close()
 
 
 @app.command()
@@ -624,18 +622,11 @@ def search(
     fmt: FormatOption = "text",
 ) -> None:
     """Full-text search over findings, best match first, with the hit highlighted."""
-
-
     _check_format(fmt, ("text", "json"))
-    database = _open_db(db)
-    try:
+    with _database(db) as database:
         type_, section, theme = _filters(database, type_, section, theme)
         hits = database.search(query, area=area, type=type_, since=since, section=section,
                                theme=theme, limit=limit, raw=raw)
-    except QueryError as exc:
-        raise _query_failure(exc) from None
-    finally:
-        database.close()
     if fmt == "json":
         records = hits.to_dict(orient="records")
         for record in records:
@@ -672,10 +663,8 @@ def show(
     fmt: FormatOption = "text",
 ) -> None:
     """Show one report section by section."""
-
     _check_format(fmt, ("text", "json"))
-    database = _open_db(db)
-    try:
+    with _database(db) as database:
         listing = None
         if "@" in target or database.report(target) is not None:
             report_id = resolve_report(database, target)
@@ -684,10 +673,6 @@ def show(
             listing = database.reports(area=area)
             report_id = str(listing.iloc[-1]["report_id"])
         record = database.report(report_id)
-    except QueryError as exc:
-        raise _query_failure(exc) from None
-    finally:
-        database.close()
     assert record is not None
     if fmt == "json":
         _print_json(to_dict(record))
@@ -741,16 +726,10 @@ def list_reports(
     fmt: FormatOption = "text",
 ) -> None:
     """List stored reports: id, area, type, date, pages and number of findings."""
-
     _check_format(fmt, ("text", "json"))
-    database = _open_db(db)
-    try:
+    with _database(db) as database:
         type_, _, _ = _filters(database, type_)
         frame = database.reports(area=area, type=type_, since=since)
-    except QueryError as exc:
-        raise _query_failure(exc) from None
-    finally:
-        database.close()
     columns = ["report_id", "area", "inspection_type", "date", "pages", "findings"]
     if fmt == "json":
         _print_json([{c: (_txt(v) or None) if c in ("date",) else

@@ -107,7 +107,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, 0) if value is None else (0, value)
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: empty for missing, integers plainly, floats with three decimals."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
