@@ -31,7 +31,8 @@ demo: install
 	$(BIN)/jtai compare sutton lewisham --type jtai --db $(DEMO_DB)
 	$(BIN)/jtai compare sutton@2017 sutton@2023 --db $(DEMO_DB)
 	$(BIN)/jtai table --by area --db $(DEMO_DB) --format md --output out/themes-by-area.md
-	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md"
+	$(BIN)/jtai report sutton lewisham surrey --db $(DEMO_DB) --output out/report.html
+	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md; report: out/report.html"
 
 ## test: lint, unit and corpus tests, then the accuracy scores against the gold set
 test: install install-browser lint
