@@ -51,9 +51,11 @@ def test_builtin_agencies_are_the_agencies_of_themes_md() -> None:
 
 def test_polarity_cues_load() -> None:
     cues = load_polarity()
-    assert "not consistently" in cues.concern
+    assert "not consistently" in cues.hedges
     assert "effective" in cues.strength
     assert "not" in cues.negators
+    assert "reduce" in cues.averters
+    assert "as well as" in cues.neutral
     assert "however" in cues.contrast
     assert cues.negation_window >= 1
     assert "enough" in cues.reach and cues.reach_window > cues.negation_window
@@ -64,6 +66,13 @@ def test_bad_polarity_window_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "cues.toml"
     path.write_text('concern = ["weak"]\nreach_window = 40\n', encoding="utf-8")
     with pytest.raises(CodebookError, match=r"cues.toml:2: 'reach_window' must be"):
+        load_polarity(path)
+
+
+def test_polarity_phrase_with_two_meanings_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cues.toml"
+    path.write_text('concern = ["slow"]\nstrength = ["quick", "Slow"]\n', encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"cues.toml:2: 'Slow' is in both 'concern' and"):
         load_polarity(path)
 
 
@@ -155,3 +164,13 @@ def test_context_and_limit_parse() -> None:
     assert codebook.max_themes == 2
     assert codebook.context == {"focused-visit": ("a",)}
     assert codebook.themes[0].weight == 2.0
+
+
+def test_acronyms_are_a_pattern_kind_and_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[[theme]]\nid = "send-only"\nacronyms = ["SEND"]\n', encoding="utf-8")
+    (theme,) = load_codebook(path, extend=False).themes
+    assert theme.acronyms == ("SEND",) and theme.pattern_count == 1
+    path.write_text('[[theme]]\nid = "bad"\nacronyms = [3]\n', encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"mine.toml:1"):
+        load_codebook(path, extend=False)

@@ -75,6 +75,26 @@ def test_score_by_hand() -> None:
     frame = result.to_frame()
     assert list(frame["theme"]) == ["supervision", "training", "neglect", "education"]
     assert {"precision", "recall", "f1", "kappa", "support"} <= set(frame.columns)
+    confusion = result.polarity_confusion()
+    assert list(confusion.index) == ["concern", "strength", "mixed", "neutral"]
+    assert list(confusion.columns) == ["concern", "strength", "mixed", "neutral", "unmatched"]
+    assert confusion.loc["concern", "concern"] == 1  # A
+    assert confusion.loc["strength", "strength"] == 1  # B
+    assert confusion.loc["concern", "unmatched"] == 1  # C
+    assert int(confusion.to_numpy().sum()) == 3
+
+
+def test_polarity_confusion_shows_which_way_errors_go() -> None:
+    golds = [gold("A.", [], [], "strength"), gold("B.", [], [], "strength"),
+             gold("C.", [], [], "mixed")]
+    preds = [predicted("A.", [], [], "neutral"), predicted("B.", [], [], "strength"),
+             predicted("C.", [], [], "concern")]
+    confusion = score(golds, preds, []).polarity_confusion()
+    assert "unmatched" not in confusion.columns
+    assert confusion.loc["strength", "neutral"] == 1
+    assert confusion.loc["strength", "strength"] == 1
+    assert confusion.loc["mixed", "concern"] == 1
+    assert confusion.loc["neutral"].sum() == 0
 
 
 def test_normalise_text() -> None:
@@ -98,6 +118,8 @@ def test_inspection_type_of() -> None:
          ' "agencies": []}', "section 'main'"),
         ('{"report": "r", "section": "improve", "text": "t", "themes": "x",'
          ' "polarity": "concern", "agencies": []}', "'themes' must be a list"),
+        ('{"report": "r", "section": "improve", "text": "t", "themes": [],'
+         ' "polarity": "positive", "agencies": []}', "polarity 'positive' is not one of"),
     ],
 )
 def test_bad_gold_lines_name_file_and_line(tmp_path: Path, line: str, fragment: str) -> None:
@@ -152,6 +174,8 @@ def test_cli_eval_text_and_json() -> None:
     data = json.loads(as_json.stdout)
     assert data["summary"]["findings"] == 4
     assert {"theme", "precision", "recall", "f1", "kappa", "support"} <= set(data["themes"][0])
+    assert data["polarity_confusion"]["strength"]["strength"] == 1
+    assert "gold \\ predicted" in text.output
 
 
 def test_cli_eval_min_f1() -> None:

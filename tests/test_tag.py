@@ -121,11 +121,13 @@ def test_area_send_context_implies_disabled_children(tagger: Tagger) -> None:
         # a negator far from its cue still turns round a cue followed by "enough"
         ("main-findings", "Not every review is written clearly enough for parents.", "concern"),
         ("main-findings", "Some plans have not been reviewed promptly enough.", "concern"),
-        # a bare negator is description when the sentence has a judgement of its own
+        # a negator with no cue after it is description in a describing clause ...
         ("main-findings", "Staff are ambitious for young people who are not in school.",
          "strength"),
-        ("main-findings", "Audits are rarely repeated and leaders use them effectively.",
-         "strength"),
+        ("main-findings", "Plans are reviewed promptly if parents do not engage.", "strength"),
+        # ... and a concern in a clause of its own
+        ("main-findings", "The panel has not met since the spring and its minutes are clear.",
+         "concern"),
         # ... but still a concern after a contrast word
         ("main-findings", "Visits are timely, but records are not kept.", "mixed"),
         # an opening "However" refers back; an opening "While" joins two points
@@ -137,6 +139,36 @@ def test_area_send_context_implies_disabled_children(tagger: Tagger) -> None:
         ("main-findings", "The quality of plans has declined.", "concern"),
         ("main-findings", "The timeliness of visits varies between teams.", "concern"),
         ("main-findings", "Families value the advice they receive.", "strength"),
+        # evaluative words of inspection prose
+        ("main-findings", "Carers show warmth and pride in the young people they look after.",
+         "strength"),
+        ("main-findings", "Young people participate in their reviews and their views are "
+         "carefully considered.", "strength"),
+        ("main-findings", "Waiting lists for therapy have grown this year.", "concern"),
+        ("main-findings", "Reviews are less thorough in the disability team.", "concern"),
+        ("main-findings", "Help and protection requires improvement to be good.", "concern"),
+        # a hedge limits a point even where a plain "not" would be description
+        ("main-findings", "Staff are skilled with parents who are not in work.", "strength"),
+        ("main-findings", "A small number of plans are not reviewed.", "concern"),
+        ("main-findings", "Most plans are thorough, but some are not.", "mixed"),
+        # an averter turns a concern round and judges nothing alone
+        ("main-findings", "New duty rotas reduce delays for families.", "strength"),
+        ("main-findings", "The team works with schools to prevent exploitation.", "neutral"),
+        # phrases holding a cue word that judge nothing
+        ("main-findings", "Social workers visit parents as well as children.", "neutral"),
+        ("main-findings", "Schools share concerns about children with the hub.", "neutral"),
+        ("main-findings", "Every teacher knows how to raise a concern about a pupil.", "neutral"),
+        ("main-findings", "The lateness of reports is a concern.", "concern"),
+        ("main-findings", "Pupils' well-being is discussed at each meeting.", "neutral"),
+        ("main-findings", "The new panel is at an early stage.", "concern"),
+        ("main-findings", "Risks are spotted at an early stage and plans are thorough.",
+         "strength"),
+        # with no contrast word, strength words beside a concern name the missed standard
+        ("main-findings", "High caseloads limit how effectively staff can plan.", "concern"),
+        # a linking word inside the sentence turns from a point the cues cannot see
+        ("main-findings", "Practitioners know each family's history, but this is not recorded.",
+         "mixed"),
+        ("main-findings", "There is, however, drift in some cases.", "concern"),
     ],
 )
 def test_polarity(tagger: Tagger, section: str, text: str, polarity: str) -> None:
@@ -150,6 +182,18 @@ def test_polarity_evidence_shows_negation_and_contrast(tagger: Tagger) -> None:
     assert ("strength", "timely") in cues
     assert ("concern", "not effective") in cues
     assert ("mixed", "but") in cues
+
+
+def test_mixed_by_turning_word_shows_it_as_evidence(tagger: Tagger) -> None:
+    finding = tag(tagger, "Leaders know the families in the borough, but plans are not updated.")
+    cues = [(e.label, e.text) for e in finding.evidence if e.kind == "polarity"]
+    assert finding.polarity == "mixed"
+    assert cues == [("mixed", "but"), ("concern", "not")]
+
+
+def test_neutral_phrase_hides_its_cue_word(tagger: Tagger) -> None:
+    finding = tag(tagger, "Police as well as schools attend the meetings.")
+    assert not [e for e in finding.evidence if e.kind == "polarity"]
 
 
 def test_list_items_have_no_cue_evidence(tagger: Tagger) -> None:
@@ -275,3 +319,19 @@ def test_select_reports_by_id_or_area() -> None:
         "surrey-2022-03-09-ilacs"
     ]
     assert select_reports(reports, "lewisham") == []
+
+
+def test_an_acronym_counts_only_as_written(tagger: Tagger) -> None:
+    """SEND is a theme; the verb "send" is not, nor is "Send" opening a sentence."""
+    assert "disabled-children" in tag(tagger, "Support for children with SEND is slow.").themes
+    assert "disabled-children" in tag(tagger, "The SENCo advises staff.").themes
+    for text in ("Leaders should send the written statement of action by 1 May.",
+                 "Send plans to schools on time."):
+        assert "disabled-children" not in tag(tagger, text).themes
+
+
+def test_an_organisations_culture_is_not_equality_and_diversity(tagger: Tagger) -> None:
+    organisation = tag(tagger, "Leaders have built a culture of professional accountability.")
+    assert "equality-diversity" not in organisation.themes
+    family = tag(tagger, "Assessments consider each child's culture and identity.", "improve")
+    assert "equality-diversity" in family.themes

@@ -14,6 +14,7 @@ Codebook format (one ``[[theme]]`` table per theme)::
     description = "supervision of practitioners, ..."
     phrases = ["management oversight"]  # matched on lemmas: "managers' oversight" too
     exact = ["MASH"]                    # matched on lower-case words, no lemmatising
+    acronyms = ["SEND"]                 # matched only when written in capitals ("send" is a verb)
     tokens = [[{LOWER = "seen"}, {LOWER = "alone"}]]   # spaCy Matcher token patterns
 
     ignore = ["education, health and care"]   # top level: words that tag nothing
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 THEME_KEYS: frozenset[str] = frozenset(
-    {"id", "label", "description", "phrases", "exact", "tokens", "weight"}
+    {"id", "label", "description", "phrases", "exact", "acronyms", "tokens", "weight"}
 )
 TOP_KEYS: frozenset[str] = frozenset({"theme", "ignore", "version", "max_themes", "context"})
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -64,13 +65,14 @@ class Theme:
     description: str = ""
     phrases: tuple[str, ...] = ()
     exact: tuple[str, ...] = ()
+    acronyms: tuple[str, ...] = ()
     tokens: tuple[tuple[dict[str, Any], ...], ...] = ()
     source: str = ""
     weight: float = 1.0
 
     @property
     def pattern_count(self) -> int:
-        return len(self.phrases) + len(self.exact) + len(self.tokens)
+        return len(self.phrases) + len(self.exact) + len(self.acronyms) + len(self.tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,12 @@ class PolarityCues:
     before it ("not all letters are clear enough"), further than the usual
     ``negation_window``. ``linking`` contrast words opening a sentence
     ("However, ...") refer back to the sentence before, so they do not make
-    it mixed.
+    it mixed. ``hedges`` are negators that limit a point even with no cue
+    after them ("not always"); ``averters`` turn only a concern around
+    ("reduce delays") and judge nothing alone; ``subordinators`` open
+    clauses that describe ("who are not in school"), where a negator with no
+    cue after it judges nothing; ``neutral`` phrases hold a cue word but judge
+    nothing ("as well as", "raise a concern"), and hide the cue inside them.
     """
 
     concern: tuple[str, ...]
@@ -135,6 +142,10 @@ class PolarityCues:
     reach: tuple[str, ...] = ()
     reach_window: int = 8
     linking: tuple[str, ...] = ()
+    hedges: tuple[str, ...] = ()
+    subordinators: tuple[str, ...] = ()
+    averters: tuple[str, ...] = ()
+    neutral: tuple[str, ...] = ()
 
 
 def default_codebook_path() -> Path:
@@ -222,7 +233,10 @@ def load_polarity(path: str | Path | None = None) -> PolarityCues:
     path = Path(path) if path else _data_path("polarity.toml")
     text = _read(path)
     data = _load_toml(text, path)
-    lists = ("concern", "strength", "negators", "contrast", "reach", "linking")
+    lists = (
+        "concern", "strength", "negators", "contrast", "reach", "linking", "hedges", "averters",
+        "subordinators", "neutral",
+    )
     windows = ("negation_window", "reach_window")
     _check_top_keys(data, text, path, frozenset({*lists, *windows, "version"}), "cue lists")
     values: dict[str, tuple[str, ...]] = {}
@@ -231,6 +245,7 @@ def load_polarity(path: str | Path | None = None) -> PolarityCues:
         if not isinstance(cues, list) or not all(_is_phrase(c) for c in cues):
             raise CodebookError(path, _key_line(text, key), f"{key!r} must be a list of phrases")
         values[key] = tuple(dict.fromkeys(c.strip() for c in cues))
+    _check_cue_overlap(values, text, path)
     sizes: dict[str, int] = {}
     for key, default in zip(windows, (3, 8), strict=True):
         window = data.get(key, default)
@@ -238,7 +253,39 @@ def load_polarity(path: str | Path | None = None) -> PolarityCues:
             raise CodebookError(path, _key_line(text, key),
                                 f"{key!r} must be a whole number from 0 to 10")
         sizes[key] = window
-    return PolarityCues(**sizes, **values)
+    return PolarityCues(
+        concern=values["concern"],
+        strength=values["strength"],
+        negators=values["negators"],
+        contrast=values["contrast"],
+        negation_window=sizes["negation_window"],
+        reach=values["reach"],
+        reach_window=sizes["reach_window"],
+        linking=values["linking"],
+        hedges=values["hedges"],
+        averters=values["averters"],
+        subordinators=values["subordinators"],
+        neutral=values["neutral"],
+    )
+
+
+#: Cue lists that give a phrase one meaning each: a phrase in two of them would
+#: be read by whichever the matcher happened to report first.
+EXCLUSIVE_CUE_LISTS: tuple[str, ...] = (
+    "concern", "strength", "negators", "hedges", "averters", "neutral",
+)
+
+
+def _check_cue_overlap(values: dict[str, tuple[str, ...]], text: str, path: Path) -> None:
+    """Refuse a phrase listed under two meanings (e.g. both a concern and a strength)."""
+    seen: dict[str, str] = {}
+    for key in EXCLUSIVE_CUE_LISTS:
+        for cue in values.get(key, ()):
+            phrase = cue.lower()
+            if phrase in seen:
+                raise CodebookError(path, _key_line(text, key),
+                                    f"{cue!r} is in both {seen[phrase]!r} and {key!r}")
+            seen[phrase] = key
 
 
 def _data_path(name: str) -> Path:
@@ -316,6 +363,7 @@ def _parse_theme(raw: Any, path: str | Path, line: int | None, table: str = "the
         raise CodebookError(path, line, f"{table} {name!r}: 'weight' must be a number in (0, 10]")
     phrases = _phrase_list(raw, "phrases", name, path, line)
     exact = _phrase_list(raw, "exact", name, path, line)
+    acronyms = _phrase_list(raw, "acronyms", name, path, line)
     tokens = _token_patterns(raw.get("tokens", []), name, path, line)
     theme = Theme(
         id=name,
@@ -323,12 +371,15 @@ def _parse_theme(raw: Any, path: str | Path, line: int | None, table: str = "the
         description=raw.get("description", ""),
         phrases=phrases,
         exact=exact,
+        acronyms=acronyms,
         tokens=tokens,
         source=f"{path}:{line}" if line else str(path),
         weight=float(weight),
     )
     if theme.pattern_count == 0:
-        raise CodebookError(path, line, f"{table} {name!r} has no phrases, exact or tokens")
+        raise CodebookError(
+            path, line, f"{table} {name!r} has no phrases, exact, acronyms or tokens"
+        )
     return theme
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .codebook import Codebook
-from .models import INSPECTION_TYPES, SECTION_KINDS, Finding
+from .models import INSPECTION_TYPES, POLARITIES, SECTION_KINDS, Finding
 from .tag import Tagger, default_tagger
 
 #: Gold ``section`` values and the section kind their findings are tagged as:
@@ -37,6 +37,8 @@ from .tag import Tagger, default_tagger
 #: ("main-findings", "headline") are judged by their words as in extraction.
 GOLD_SECTIONS: dict[str, str] = {kind: kind for kind in SECTION_KINDS}
 GOLD_KEYS: tuple[str, ...] = ("report", "section", "text", "themes", "polarity", "agencies")
+#: Confusion-matrix column of gold findings that no prediction matched.
+UNMATCHED = "unmatched"
 
 
 class GoldError(ValueError):
@@ -127,21 +129,47 @@ class EvalResult:
             "agency_micro_f1": round(self.agency_micro_f1, 4),
         }
 
+    def polarity_confusion(self) -> pd.DataFrame:
+        """Findings by gold polarity (rows) and predicted polarity (columns).
+
+        Accuracy alone hides which way the tagger errs (strengths read as
+        neutral, concerns as mixed ...), which is what a cue list is tuned by.
+        Rows and columns are the polarities in their usual order; a column
+        "unmatched" counts gold findings with no prediction, when there are any.
+        """
+        columns = list(POLARITIES)
+        if any(not d.matched for d in self.details):
+            columns.append(UNMATCHED)
+        counts = pd.DataFrame(0, index=pd.Index(POLARITIES, name="gold"), columns=columns)
+        for d in self.details:
+            predicted = d.predicted_polarity if d.matched else UNMATCHED
+            if d.gold_polarity in counts.index and predicted in counts.columns:
+                counts.loc[d.gold_polarity, predicted] += 1
+        return counts
+
     def to_dict(self) -> dict[str, Any]:
-        """Summary and per-theme rows (rounded), JSON-ready."""
+        """Summary, per-theme rows (rounded) and the polarity confusion matrix, JSON-ready."""
         rows = []
         for row in self.themes:
             data = asdict(row)
             for key in ("precision", "recall", "f1", "kappa"):
                 data[key] = round(data[key], 4)
             rows.append(data)
-        return {"summary": self.summary(), "themes": rows}
+        confusion = {
+            gold: {pred: int(n) for pred, n in row.items()}
+            for gold, row in self.polarity_confusion().iterrows()
+        }
+        return {"summary": self.summary(), "themes": rows, "polarity_confusion": confusion}
+
+
+_PLAIN: dict[str, str | int | None] = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-"}
+_PLAIN_TABLE = str.maketrans(_PLAIN)
 
 
 def normalise_text(text: str) -> str:
     """Text as compared between gold and predictions: NFKC, plain quotes, one space, lower case."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-"}))
+    text = text.translate(_PLAIN_TABLE)
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -165,6 +193,7 @@ def read_gold(path: str | Path) -> list[GoldFinding]:
 
 
 def _gold_line(path: Path, number: int, line: str) -> GoldFinding:
+    """One gold line, checked key by key so that the error names what is wrong and where."""
     where = f"{path}:{number}"
     try:
         data = json.loads(line)
@@ -185,6 +214,10 @@ def _gold_line(path: Path, number: int, line: str) -> GoldFinding:
     for key in ("report", "text", "polarity"):
         if not isinstance(data[key], str):
             raise GoldError(f"{where}: {key!r} must be a string")
+    if data["polarity"] not in POLARITIES:
+        raise GoldError(
+            f"{where}: polarity {data['polarity']!r} is not one of {', '.join(POLARITIES)}"
+        )
     return GoldFinding(
         report=data["report"],
         section=data["section"],
@@ -236,6 +269,7 @@ def inspection_type_of(report_id: str) -> str | None:
 
 
 def _by_inspection_type(gold: list[GoldFinding]) -> dict[str | None, list[GoldFinding]]:
+    """Gold findings grouped by their report's kind, which implies themes when tagging."""
     groups: dict[str | None, list[GoldFinding]] = defaultdict(list)
     for g in gold:
         groups[inspection_type_of(g.report)].append(g)
@@ -253,26 +287,7 @@ def score(
     A gold finding with no matching prediction counts as predicted with no
     themes, no agencies and no polarity (so missing findings lower the score).
     """
-    pool: dict[str, list[Finding]] = defaultdict(list)
-    for finding in predicted:
-        pool[normalise_text(finding.text)].append(finding)
-    details: list[FindingResult] = []
-    for g in gold:
-        candidates = pool.get(normalise_text(g.text))
-        p = candidates.pop(0) if candidates else None
-        details.append(
-            FindingResult(
-                report=g.report,
-                text=g.text,
-                gold_themes=list(g.themes),
-                predicted_themes=list(p.themes) if p else [],
-                gold_polarity=g.polarity,
-                predicted_polarity=p.polarity if p else "",
-                gold_agencies=list(g.agencies),
-                predicted_agencies=list(p.agencies) if p else [],
-                matched=p is not None,
-            )
-        )
+    details = match_findings(gold, predicted)
     ids = list(dict.fromkeys([*theme_ids, *sorted({t for g in gold for t in g.themes})]))
     rows = [_theme_score(t, details) for t in ids]
     tp = sum(r.tp for r in rows)
@@ -298,7 +313,37 @@ def score(
     )
 
 
+def match_findings(gold: list[GoldFinding], predicted: Iterable[Finding]) -> list[FindingResult]:
+    """Pair each gold finding with a prediction of the same normalised text, in gold order.
+
+    Texts repeat (the same sentence in two reports), so each prediction is
+    used once, first come first served.
+    """
+    pool: dict[str, list[Finding]] = defaultdict(list)
+    for finding in predicted:
+        pool[normalise_text(finding.text)].append(finding)
+    details: list[FindingResult] = []
+    for g in gold:
+        candidates = pool.get(normalise_text(g.text))
+        p = candidates.pop(0) if candidates else None
+        details.append(
+            FindingResult(
+                report=g.report,
+                text=g.text,
+                gold_themes=list(g.themes),
+                predicted_themes=list(p.themes) if p else [],
+                gold_polarity=g.polarity,
+                predicted_polarity=p.polarity if p else "",
+                gold_agencies=list(g.agencies),
+                predicted_agencies=list(p.agencies) if p else [],
+                matched=p is not None,
+            )
+        )
+    return details
+
+
 def _theme_score(theme: str, details: list[FindingResult]) -> ThemeScore:
+    """One theme's agreement: counts, precision, recall, F1 and Cohen's kappa."""
     tp = fp = fn = tn = 0
     for d in details:
         g, p = theme in d.gold_themes, theme in d.predicted_themes
@@ -339,6 +384,7 @@ def cohen_kappa(tp: int, fp: int, fn: int, tn: int) -> float:
 
 
 def _set_counts(pairs: Iterable[tuple[list[str], list[str]]]) -> tuple[int, int, int]:
+    """Micro counts (tp, fp, fn) over (gold, predicted) label sets, e.g. agencies."""
     tp = fp = fn = 0
     for gold, pred in pairs:
         g, p = set(gold), set(pred)
@@ -349,8 +395,10 @@ def _set_counts(pairs: Iterable[tuple[list[str], list[str]]]) -> tuple[int, int,
 
 
 def _ratio(a: float, b: float) -> float:
+    """``a / b``, or 0 when there is nothing to divide by (no support, no predictions)."""
     return a / b if b else 0.0
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
+    """F1 from counts (0 when there are none)."""
     return _ratio(2 * tp, 2 * tp + fp + fn)

@@ -18,10 +18,12 @@ that wants ``token.lemma_``; the tagger disables it.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, cast
 
 import spacy
 from spacy.attrs import NORM
 from spacy.language import Language
+from spacy.pipeline import Lemmatizer
 
 #: The components the tagger needs; others are disabled when tagging (the
 #: tokenizer alone: lemmas are the vocabulary's NORMs, findings are sentences).
@@ -59,15 +61,17 @@ def get_nlp(model: str | None = None) -> Language:
 
 def _use_lemma_norms(nlp: Language) -> None:
     """Make every vocabulary entry's NORM its lower-cased lookup lemma, now and for new words."""
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    lemmatizer = cast(Lemmatizer, nlp.get_pipe("lemmatizer"))
+    table = lemmatizer.lookups.get_table("lemma_lookup")
 
     def lemma_norm(word: str) -> str:
         lower = word.lower()
         return str(table.get(lower, lower)).lower()
 
-    getters = dict(nlp.vocab.lex_attr_getters)  # a copy: other pipelines keep their own
+    vocab: Any = nlp.vocab  # spaCy's type stubs leave out ``lex_attr_getters``
+    getters = dict(vocab.lex_attr_getters)  # a copy: other pipelines keep their own
     getters[NORM] = lemma_norm
-    nlp.vocab.lex_attr_getters = getters
+    vocab.lex_attr_getters = getters
     for lexeme in list(nlp.vocab):
         lexeme.norm_ = lemma_norm(lexeme.orth_)
 

@@ -10,15 +10,17 @@ Matching runs on the shared pipeline from :mod:`jtai_tools.nlp`: phrases
 through a ``PhraseMatcher`` on lemmas (the vocabulary's lemma NORMs, so
 "strategy meeting" also finds "strategy meetings"), exact words through a
 ``PhraseMatcher`` on lower-case text, and token patterns through a
-``Matcher`` (their ``LEMMA`` keys are matched on those NORMs too). A match lying strictly inside
-a longer match of the same group is dropped: the longer, more specific
-phrase decides ("mental health" is not also "health").
+``Matcher`` (their ``LEMMA`` keys are matched on those NORMs too). A match
+lying strictly inside a longer match of the same group is dropped: the
+longer, more specific phrase decides ("mental health" is not also "health").
 
 Polarity: an item of an improvement or recommendations list is a concern and
 an item of a strengths list a strength, whatever its wording (the section
-says so). Any other sentence is judged by its cue words, with negation
-("not effective" is a concern, "without delay" a strength) and contrast (a
-sentence with both kinds of cue and "but", "however" ... is mixed).
+says so). Any other sentence is judged by its cue words (``polarity.toml``),
+with negation ("not effective" is a concern, "without delay" a strength,
+"not always" limits whatever follows), phrases that only look like
+judgements ("as well as", "raise a concern") and contrast (a sentence
+with both kinds of cue and "but", "however" ... is mixed).
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ MAX_PATTERN_VARIANTS = 64
 
 Group = Literal["theme", "agency", "polarity", "anchor"]
 
+#: Polarity cue lists (fields of :class:`PolarityCues`) and the label of their hits.
+CUE_LISTS: dict[str, str] = {
+    "concern": "concern",
+    "strength": "strength",
+    "negators": "negator",
+    "hedges": "hedge",
+    "averters": "averter",
+    "subordinators": "subordinator",
+    "contrast": "contrast",
+    "reach": "reach",
+    "linking": "linking",
+    "neutral": "neutral",
+}
+#: Cue labels that judge a sentence (the others only shape how cues are read).
+JUDGING_CUES = frozenset({"concern", "strength", "negator", "hedge", "averter"})
+#: Cue labels that turn the next cue around, and the cue labels each can turn.
+NEGATING_CUES: dict[str, frozenset[str]] = {
+    "negator": frozenset({"concern", "strength"}),
+    "hedge": frozenset({"concern", "strength"}),
+    "averter": frozenset({"concern"}),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -92,45 +116,71 @@ class Tagger:
         self._disabled = tagging_disabled(self.nlp)
         self._labels: dict[int, tuple[Group, str]] = {}
         vocab = self.nlp.vocab
-        # Themes and agencies share matchers (one pass); polarity cues have
-        # their own so that list items, whose polarity is fixed, skip them.
+        # Themes and agencies share matchers (one pass over each finding).
         self._lemma = PhraseMatcher(vocab, attr="NORM")
         self._lower = PhraseMatcher(vocab, attr="LOWER")
         self._tokens = Matcher(vocab)
         self._cues = PhraseMatcher(vocab, attr="LOWER")
         self._anchors: dict[str, set[str]] = {"NORM": set(), "LOWER": set()}
+        # acronyms as written, and lower-cased: a hit counts only if spelt as listed
+        self._acronym_forms: set[str] = set()
+        self._acronyms: set[str] = set()
         self._always_tokens = False
         self._order = {t.id: i for i, t in enumerate(self.codebook.themes)}
         self._weight = {t.id: t.weight for t in self.codebook.themes}
         self._agency_order = {a.id: i for i, a in enumerate(self.agencies.agencies)}
+        self._add_vocabulary()
+        self._add_anchors()
+        self._add_cues()
+
+    # -- building ---------------------------------------------------------------
+
+    def _add_vocabulary(self) -> None:
+        """Themes and agencies, and their ignore phrases (hits labelled "" that hide others)."""
         for theme in self.codebook.themes:
             self._add_patterns("theme", theme)
         for agency in self.agencies.agencies:
             self._add_patterns("agency", agency)
-        for group, ignore in (("theme", self.codebook.ignore), ("agency", self.agencies.ignore)):
+        ignores: tuple[tuple[Group, tuple[str, ...]], ...] = (
+            ("theme", self.codebook.ignore),
+            ("agency", self.agencies.ignore),
+        )
+        for group, ignore in ignores:
             if ignore:
                 self._add_phrases(self._lemma, group, "", ignore, lemma=True)
-        for attr, matcher in (("NORM", self._lemma), ("LOWER", self._lower)):
+
+    def _add_anchors(self) -> None:
+        """The first words of token patterns, found by the phrase matchers (see _note_anchor)."""
+        matchers = (("NORM", self._lemma), ("LOWER", self._lower))
+        for attr, matcher in matchers:
             words = sorted(self._anchors[attr])
             if words:
                 docs = [self.nlp.make_doc(w) for w in words]
                 matcher.add(self._key("anchor", attr), docs)
-        for label in ("concern", "strength", "negator", "contrast", "reach", "linking"):
-            phrases = getattr(self.cues, "negators" if label == "negator" else label)
+
+    def _add_cues(self) -> None:
+        """Polarity cues, in a matcher of their own: list items (polarity fixed) skip it."""
+        for field, label in CUE_LISTS.items():
+            phrases = getattr(self.cues, field)
             self._add_phrases(self._cues, "polarity", label, phrases, lemma=False)
 
-    # -- building ---------------------------------------------------------------
-
     def _key(self, group: Group, label: str) -> str:
+        """The matcher key of a group's label, remembered so that hits map back to it."""
         key = f"{group}:{label}"
         self._labels[self.nlp.vocab.strings.add(key)] = (group, label)
         return key
 
     def _add_patterns(self, group: Group, item: Theme) -> None:
-        # A phrase also matches as written: the lookup lemmatizer has no part of
-        # speech, so "meeting" (-> "meet") and "meetings" (-> "meeting") differ.
+        """A theme's or agency's phrases, exact words and token patterns.
+
+        A phrase also matches as written: the lookup lemmatizer has no part of
+        speech, so "meeting" (-> "meet") and "meetings" (-> "meeting") differ.
+        """
         self._add_phrases(self._lemma, group, item.id, item.phrases, lemma=True)
         self._add_phrases(self._lower, group, item.id, (*item.exact, *item.phrases), lemma=False)
+        self._add_phrases(self._lower, group, item.id, item.acronyms, lemma=False)
+        self._acronym_forms.update(item.acronyms)
+        self._acronyms.update(fold_case(a) for a in item.acronyms)
         if item.tokens:
             patterns = [q for p in item.tokens for q in self._token_patterns(p)]
             self._tokens.add(self._key(group, item.id), patterns)
@@ -208,6 +258,7 @@ class Tagger:
         return result
 
     def _lemma_of(self, word: str) -> str:
+        """A pattern word as the matcher sees text: its lower-cased lemma (the NORM)."""
         return self.nlp.vocab[fold_case(word)].norm_
 
     def _add_phrases(
@@ -219,6 +270,7 @@ class Tagger:
         *,
         lemma: bool,
     ) -> None:
+        """Add phrases under one key: lemmatised (whole pipeline) or as written (tokenizer only)."""
         if not phrases:
             return
         if lemma:
@@ -243,33 +295,59 @@ class Tagger:
             self._tag_doc(finding, doc, implied)
 
     def _tag_doc(self, finding: Finding, doc: Doc, implied: tuple[str, ...] = ()) -> None:
-        text = finding.text
-        phrase_hits = self._hits(doc, (self._lemma, self._lower))
-        token_hits: list[Hit] = []
-        if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
-            token_hits = self._hits(doc, (self._tokens,))
-        themes = _survivors(phrase_hits, token_hits, "theme")
-        agencies = _survivors(phrase_hits, token_hits, "agency")
-        theme_ids = self._salient([h for h in themes if h.label], implied)  # "" = ignore
-        evidence = [_evidence(text, doc, h, "theme") for h in themes if h.label in theme_ids]
-        agencies = [h for h in agencies if h.label]  # "" = ignore phrase
-        agency_ids = {hit.label for hit in agencies}
-        evidence.extend(_evidence(text, doc, hit, "agency") for hit in agencies)
-        if not agency_ids and self.agencies.default:
-            agency_ids.add(self.agencies.default)
-        fixed = SECTION_POLARITY.get(finding.section_kind)
-        if fixed is None:
-            cues = outermost(self._hits(doc, (self._cues,)))
-            polarity, cue_evidence = judge_polarity(
-                text, doc, cues, self.cues.negation_window, self.cues.reach_window
-            )
-            evidence.extend(cue_evidence)
-        else:
-            polarity = fixed
+        """Tag one finding from its (lower-cased) doc; evidence is sorted for stable output."""
+        theme_ids, agency_ids, evidence = self._themes_and_agencies(finding.text, doc, implied)
+        polarity, cue_evidence = self._polarity(finding, doc)
+        evidence.extend(cue_evidence)
         finding.themes = sorted(theme_ids, key=self._order.__getitem__)
         finding.agencies = sorted(agency_ids, key=self._agency_order.__getitem__)
         finding.polarity = polarity
         finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
+
+    def _themes_and_agencies(
+        self, text: str, doc: Doc, implied: tuple[str, ...]
+    ) -> tuple[set[str], set[str], list[Evidence]]:
+        """Theme and agency ids with their evidence.
+
+        The token matcher runs only when an anchor word occurs (it costs the
+        most); hits labelled "" come from ignore phrases, which only hide the
+        shorter hits inside them. A finding naming no agency gets the default.
+        """
+        phrase_hits = [h for h in self._hits(doc, (self._lemma, self._lower))
+                       if self._as_written(text, doc, h)]
+        token_hits: list[Hit] = []
+        if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
+            token_hits = self._hits(doc, (self._tokens,))
+        themes = _survivors(phrase_hits, token_hits, "theme")
+        theme_ids = self._salient([h for h in themes if h.label], implied)
+        evidence = [_evidence(text, doc, h, "theme") for h in themes if h.label in theme_ids]
+        agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
+        agency_ids = {hit.label for hit in agencies}
+        evidence.extend(_evidence(text, doc, hit, "agency") for hit in agencies)
+        if not agency_ids and self.agencies.default:
+            agency_ids.add(self.agencies.default)
+        return theme_ids, agency_ids, evidence
+
+    def _as_written(self, text: str, doc: Doc, hit: Hit) -> bool:
+        """False for an acronym's hit on the same letters in other case ("send" is not SEND).
+
+        Matching runs on lower-cased text, so the finding's own letters decide:
+        they must be one of the spellings the codebook lists.
+        """
+        if hit.end - hit.start != 1 or doc[hit.start].text not in self._acronyms:
+            return True
+        token = doc[hit.start]
+        return text[token.idx : token.idx + len(token)] in self._acronym_forms
+
+    def _polarity(self, finding: Finding, doc: Doc) -> tuple[str, list[Evidence]]:
+        """The section's polarity for a list item; a sentence's own cue words otherwise."""
+        fixed = SECTION_POLARITY.get(finding.section_kind)
+        if fixed is not None:
+            return fixed, []
+        cues = outermost(self._hits(doc, (self._cues,)))
+        return judge_polarity(
+            finding.text, doc, cues, self.cues.negation_window, self.cues.reach_window
+        )
 
     def _salient(self, hits: list[Hit], implied: tuple[str, ...] = ()) -> set[str]:
         """The themes a finding is substantively about: at most ``max_themes``, best first.
@@ -288,6 +366,7 @@ class Tagger:
         return set(ranked if limit is None else ranked[:limit])
 
     def _hits(self, doc: Doc, matchers: Iterable[PhraseMatcher | Matcher]) -> list[Hit]:
+        """Every match of the matchers, deduplicated and sorted by start, longest first."""
         labels = self._labels
         hits: set[Hit] = set()
         for matcher in matchers:
@@ -351,47 +430,74 @@ def judge_polarity(
 ) -> tuple[str, list[Evidence]]:
     """A sentence's polarity from its cue hits, with the evidence for it.
 
+    Cues are first resolved into judgements (:func:`_judgements`: negation,
+    hedges, qualified strengths), which :func:`_verdict` weighs. When the
+    verdict is mixed, the contrast words that joined the two points are
+    evidence too, so a reader sees where the sentence turns.
+    """
+    reach_window = window if reach_window is None else reach_window
+    judged, contrast, turns = _judgements(cues, window, reach_window)
+    polarity = _verdict(judged, contrast, turns, doc)
+    evidence = [_evidence(text, doc, hit, "polarity") for hit in judged]
+    if polarity == "mixed":
+        evidence.extend(
+            _evidence(text, doc, Hit("polarity", "mixed", h.start, h.end), "polarity")
+            for h in contrast
+        )
+    return polarity, evidence
+
+
+def _judgements(
+    cues: list[Hit], window: int, reach_window: int
+) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """The sentence's judgements (concern/strength spans), contrast words and turning words.
+
     A negator turns the first cue within ``window`` words after it around
     ("not effective" -> concern, "no delay" -> strength), or within
     ``reach_window`` words for a cue followed by a reach word ("not all
     letters are clear enough"). A concern cue right before a strength cue
-    qualifies it ("not consistently effective" is one concern). Both kinds of
-    cue make the sentence mixed when a contrast word ("but", "however") joins
-    them inside the sentence, otherwise the more frequent kind wins (a tie is
-    mixed). A linking word that opens the sentence ("However, there are
-    delays") refers to the one before and changes nothing, while an opening
-    "While" or "Although" still joins two points of the sentence.
+    qualifies it ("insufficiently robust" is one concern). A linking word
+    opening the sentence ("However, there are delays") refers to the one
+    before, so it is neither a contrast nor a turn inside this sentence.
 
-    A negator with no cue after it ("do not understand") is a concern only
-    when the sentence has no other cue, or when it follows a contrast word
-    ("timely, but plans are not specific"): otherwise it is usually
-    description ("ambitious for young people who are not in education").
+    A negator left with no cue after it ("records are not kept") is a
+    concern, unless it stands just after a subordinator, in a clause that
+    describes ("ambitious for young people who are not in education", "if
+    parents do not engage"). A hedge ("not always", "not all") limits a
+    point wherever it stands, so it is always a concern. An averter
+    ("reduce", "prevent") only turns a concern round ("reduce delays").
     """
-    reach_window = window if reach_window is None else reach_window
+    openers = {(h.start, h.end) for h in cues if h.label == "linking" and h.start == 0}
+    contrast = [h for h in cues if h.label == "contrast" and (h.start, h.end) not in openers]
+    turns = [h for h in cues if h.label == "linking" and h.start > 0]
+    judged, bare = _resolve_cues(cues, window, reach_window)
+    clauses = [h.end for h in cues if h.label == "subordinator"]
+    for hit in bare:
+        describing = any(0 <= hit.start - end <= window for end in clauses)
+        if hit.label == "hedge" or not describing:
+            judged.append(Hit("polarity", "concern", hit.start, hit.end))
+    judged.sort(key=lambda h: (h.start, h.end))
+    return judged, contrast, turns
+
+
+def _resolve_cues(cues: list[Hit], window: int, reach_window: int) -> tuple[list[Hit], list[Hit]]:
+    """Judging cues read with their negators: (judgements, negators with no cue to turn)."""
     reach_starts = {h.start for h in cues if h.label == "reach"}
-    opener = {(h.start, h.end) for h in cues if h.label == "linking" and h.start == 0}
-    evidence: list[Evidence] = []
-    counts = {"concern": 0, "strength": 0}
-    used: set[int] = set()
-    contrast: list[Hit] = []
+    judged: list[Hit] = []
     bare: list[Hit] = []
+    used: set[int] = set()
     for i, hit in enumerate(cues):
-        if i in used or hit.label in ("reach", "linking"):
+        if i in used or hit.label not in JUDGING_CUES:
             continue
-        if hit.label == "contrast":
-            if (hit.start, hit.end) not in opener:
-                contrast.append(hit)
-            continue
-        if hit.label == "negator":
+        if hit.label in NEGATING_CUES:
             target = _negated(cues, i, window, reach_window, reach_starts)
             if target is None:
-                bare.append(hit)
+                if hit.label != "averter":  # an averter alone judges nothing
+                    bare.append(hit)
                 continue
             used.add(target)
             label = "strength" if cues[target].label == "concern" else "concern"
-            counts[label] += 1
-            negated = Hit("polarity", label, hit.start, cues[target].end)
-            evidence.append(_evidence(text, doc, negated, "polarity"))
+            judged.append(Hit("polarity", label, hit.start, cues[target].end))
             continue
         nxt = i + 1
         if (
@@ -400,32 +506,53 @@ def judge_polarity(
             and cues[nxt].label == "strength"
             and cues[nxt].start == hit.end
         ):
-            # "not consistently effective", "insufficiently robust": the
-            # concern qualifies the strength word right after it.
             used.add(nxt)
             hit = Hit("polarity", "concern", hit.start, cues[nxt].end)
-        counts[hit.label] += 1
-        evidence.append(_evidence(text, doc, hit, "polarity"))
-    judged = counts["concern"] or counts["strength"]
-    for hit in bare:
-        if not judged or any(c.start < hit.start for c in contrast):
-            counts["concern"] += 1
-            evidence.append(_evidence(text, doc, Hit("polarity", "concern", hit.start, hit.end),
-                                      "polarity"))
-    concern, strength = counts["concern"], counts["strength"]
+        judged.append(hit)
+    return judged, bare
+
+
+def _verdict(judged: list[Hit], contrast: list[Hit], turns: list[Hit], doc: Doc) -> str:
+    """Weigh a sentence's judgements into one polarity.
+
+    Both kinds make it mixed when a contrast word joins them; otherwise the
+    more frequent kind wins (one passing "delay" in a sentence of praise
+    does not make it mixed), and a tie is a concern: with no contrast word,
+    strength words beside a concern usually name the standard that is missed
+    ("limits how effectively agencies work", "wait too long to have their
+    needs understood"). A concern alone is
+    still mixed when a linking word inside the sentence turns from a point
+    with no cue to it ("Staff know the children well, but this is not
+    recorded" has a good point the cue list cannot see).
+    """
+    concern = sum(h.label == "concern" for h in judged)
+    strength = len(judged) - concern
     if concern and strength:
-        if contrast or concern == strength:
-            evidence.extend(
-                _evidence(text, doc, Hit("polarity", "mixed", h.start, h.end), "polarity")
-                for h in contrast
-            )
-            return "mixed", evidence
-        return ("concern" if concern > strength else "strength"), evidence
+        if contrast:
+            return "mixed"
+        return "concern" if concern >= strength else "strength"
     if concern:
-        return "concern", evidence
-    if strength:
-        return "strength", evidence
-    return "neutral", evidence
+        return "mixed" if _turns_from_plain_point(judged, turns, doc) else "concern"
+    return "strength" if strength else "neutral"
+
+
+#: Fewest words a clause needs, beside a linking word, to count as a point of its own
+#: ("There is, however, variability" turns from no point at all).
+MIN_POINT_WORDS = 4
+
+
+def _turns_from_plain_point(judged: list[Hit], turns: list[Hit], doc: Doc) -> bool:
+    """Whether a turning word has every judgement on one side and a cue-free point on the other."""
+    for turn in turns:
+        if all(h.end <= turn.start for h in judged):
+            other = doc[turn.end :]
+        elif all(h.start >= turn.end for h in judged):
+            other = doc[: turn.start]
+        else:
+            continue
+        if sum(token.is_alpha for token in other) >= MIN_POINT_WORDS:
+            return True
+    return False
 
 
 def _negated(
@@ -433,9 +560,10 @@ def _negated(
 ) -> int | None:
     """Index of the cue the negator ``cues[i]`` turns around, if any."""
     negator = cues[i]
+    turnable = NEGATING_CUES[negator.label]
     for j in range(i + 1, len(cues)):
         cue = cues[j]
-        if cue.label not in ("concern", "strength"):
+        if cue.label not in turnable:
             continue
         gap = cue.start - negator.end
         limit = reach_window if cue.end in reach_starts else window
