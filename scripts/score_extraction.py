@@ -171,7 +171,7 @@ def find_report_file(reports: Path, name: str) -> Path | None:
 
 
 def section_signature(report: Report) -> list[tuple[str, str, list[str]]]:
-    """Sections as compared between twins: kind, heading and items, normalised.
+    """Sections as compared between editions of one report: kind, heading and items, normalised.
 
     Only the report's recognised sections (a known kind, or any section with
     list items) count: cover pages, tables and sign-off blocks are laid out
@@ -262,7 +262,7 @@ def summarise(scores: list[ReportScore], extracted: dict[str, Report]) -> dict[s
     share = {f: sum(s.metadata_ok[f] for s in scores) / n for f in METADATA_FIELDS}
     with_grades = [s for s in scores if s.graded]
     jtai = [s for s in scores if s.inspection_type == "jtai"]
-    twins = _sutton_twins(extracted)
+    editions = _editions_identical(extracted)
     return {
         "reports": n,
         "errors": sum(s.error is not None for s in scores),
@@ -276,19 +276,31 @@ def summarise(scores: list[ReportScore], extracted: dict[str, Report]) -> dict[s
                              / len(with_grades)) if with_grades else 1.0,
         "jtai_letters": len(jtai),
         "jtai_letters_exact": bool(jtai) and all(s.items_exact for s in jtai),
-        "sutton_twins_identical": twins,
+        "editions": editions[0],
+        "editions_identical": editions[1],
         "seconds": sum(s.seconds for s in scores),
     }
 
 
-def _sutton_twins(extracted: dict[str, Report]) -> bool | None:
-    """Whether the text and PDF editions of the 2017 Sutton SIF report give the same sections."""
-    text = extracted.get("sutton-2017-02-13-sif.txt")
-    pdf = extracted.get("sutton-2017-02-13-ilacs.pdf")
-    if text is None or pdf is None:
-        return None
-    signature = section_signature(text)
-    return signature == section_signature(pdf) and any(items for _, _, items in signature)
+def _editions_identical(extracted: dict[str, Report]) -> tuple[int, bool | None]:
+    """How many reports were read from more than one file, and whether each gave one result.
+
+    A PDF and its text extraction are editions of one report (the same report
+    id); laid out so differently, they must still give the same sections and
+    items. ``None`` when no report has two editions.
+    """
+    editions: dict[str, list[Report]] = {}
+    for name in sorted(extracted):
+        editions.setdefault(extracted[name].id, []).append(extracted[name])
+    groups = [group for group in editions.values() if len(group) > 1]
+    if not groups:
+        return 0, None
+    same = all(
+        all(section_signature(other) == section_signature(group[0]) for other in group[1:])
+        and any(items for _, _, items in section_signature(group[0]))
+        for group in groups
+    )
+    return len(groups), same
 
 
 def _figures(score: ItemScore) -> dict[str, float | int]:
@@ -311,8 +323,9 @@ def failures(summary: dict[str, Any]) -> list[str]:
         problems.append(f"judgements exact on {summary['judgements_exact']:.0%} of graded reports")
     if not summary["jtai_letters_exact"]:
         problems.append("JTAI letters: not every item exactly right")
-    if summary["sutton_twins_identical"] is not True:
-        problems.append("Sutton 2017 SIF text and PDF do not give the same sections and items")
+    if summary["editions_identical"] is False:
+        problems.append("text and PDF editions of a report do not give the same sections and "
+                        "items")
     if summary["errors"]:
         problems.append(f"{summary['errors']} report(s) could not be extracted")
     return problems
@@ -346,9 +359,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print(f"judgements exact (graded reports): {summary['judgements_exact']:.0%}")
     print(f"JTAI letters ({summary['jtai_letters']} files) all items exact: "
           f"{'yes' if summary['jtai_letters_exact'] else 'no'}")
-    twins = summary["sutton_twins_identical"]
-    print("Sutton 2017 SIF text vs PDF same sections and items: "
-          + ("n/a" if twins is None else "yes" if twins else "no"))
+    same = summary["editions_identical"]
+    print(f"reports read from two editions ({summary['editions']}) same sections and items: "
+          + ("n/a" if same is None else "yes" if same else "no"))
     print(f"extraction time: {summary['seconds']:.2f} s for {summary['reports']} reports")
 
 

@@ -25,14 +25,25 @@ class TextLine:
     text: str
     bold: bool = False
     size: float = 11.0
+    x: float = 72.0  # left edge, points: list markers and hanging indents
+    note: str = ""  # a footnote number printed raised and smaller after the text
+    tail: str = ""  # text after the footnote number, back on the line ("." after a note)
 
 
 @dataclass(slots=True)
 class Page:
-    """A page of text lines, or (``image=True``) a page that is only a picture."""
+    """A page of text lines, or (``image=True``) a page that is only a picture.
+
+    ``landscape`` swaps the media box's width and height; ``rotate`` sets the
+    page's /Rotate entry (degrees clockwise) and draws the text turned the other
+    way, so that it reads upright on screen: how producers print a landscape
+    table on a portrait page.
+    """
 
     lines: list[TextLine] = field(default_factory=list)
     image: bool = False
+    landscape: bool = False
+    rotate: int = 0
 
 
 def _escape(text: str) -> bytes:
@@ -41,16 +52,42 @@ def _escape(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def _text_stream(lines: list[TextLine]) -> bytes:
+#: Text matrix (a, b, c, d) per /Rotate: the user-space direction of a line and of "up".
+_TEXT_DIRECTIONS = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
+
+
+def _user_point(left: float, top: float, rotate: int, width: float, height: float
+                ) -> tuple[float, float]:
+    """User-space coordinates of a point given from the top left of the page as displayed."""
+    if rotate == 90:
+        return top, left
+    if rotate == 180:
+        return width - left, top
+    if rotate == 270:
+        return width - top, height - left
+    return left, height - top
+
+
+def _text_stream(lines: list[TextLine], width: float = PAGE_WIDTH,
+                 height: float = PAGE_HEIGHT, rotate: int = 0) -> bytes:
+    """Lines laid out down the displayed page (of ``width`` x ``height`` user space)."""
+    shown_height = width if rotate in (90, 270) else height
+    a, b, c, d = _TEXT_DIRECTIONS[rotate]
     parts = [b"BT"]
-    y = PAGE_HEIGHT - 72
+    top = 72.0
     for line in lines:
         font = b"/F2" if line.bold else b"/F1"
         text = _escape(line.text)
-        parts.append(b"%s %g Tf 1 0 0 1 72 %g Tm (%s) Tj" % (font, line.size, y, text))
-        y -= line.size * 1.4
-        if y < 60:
-            y = PAGE_HEIGHT - 72
+        x, y = _user_point(line.x, top, rotate, width, height)
+        parts.append(b"%s %g Tf %d %d %d %d %g %g Tm (%s) Tj"
+                     % (font, line.size, a, b, c, d, x, y, text))
+        if line.note:
+            parts.append(b"%s %g Tf %g Ts (%s) Tj 0 Ts %s %g Tf (%s) Tj" % (
+                font, line.size * 0.65, line.size * 0.35, _escape(line.note), font, line.size,
+                _escape(line.tail)))
+        top += line.size * 1.4
+        if top > shown_height - 60:
+            top = 72.0
     parts.append(b"ET")
     return b"\n".join(parts)
 
@@ -84,17 +121,18 @@ def pdf_bytes(pages: list[Page]) -> bytes:
     tree = add(b"")
     page_numbers: list[int] = []
     for page in pages:
+        width, height = (PAGE_HEIGHT, PAGE_WIDTH) if page.landscape else (PAGE_WIDTH, PAGE_HEIGHT)
         if page.image:
             image_obj, content = _image_stream()
             image = add(image_obj)
             resources = b"<< /XObject << /Im1 %d 0 R >> >>" % image
         else:
-            content = _text_stream(page.lines)
+            content = _text_stream(page.lines, width, height, page.rotate)
             resources = b"<< /Font << /F1 %d 0 R /F2 %d 0 R >> >>" % (font_regular, font_bold)
         stream = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
         page_numbers.append(add(
-            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Resources %s /Contents %d 0 R >>"
-            % (tree, PAGE_WIDTH, PAGE_HEIGHT, resources, stream)
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Rotate %d /Resources %s "
+            b"/Contents %d 0 R >>" % (tree, width, height, page.rotate, resources, stream)
         ))
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % tree
     kids = b" ".join(b"%d 0 R" % n for n in page_numbers)

@@ -244,3 +244,70 @@ def test_paragraph_number_against_its_first_word_and_bare_bullets() -> None:
     ])
     assert [(b.kind, b.marker, b.text) for b in clean_document(raw)] == [
         ("item", "37.", "Young people are well supported.")]
+
+
+def test_html_lists_headings_and_multi_line_table_rows_in_markdown() -> None:
+    # Converters write HTML into markdown: <li> items (nested lists as
+    # sub-items), <h2> headings and a table row spread over several lines.
+    blocks = clean_document(read_document(FIXTURES / "clean_html_lists.md"))
+    assert [(b.kind, b.level, b.text) for b in blocks] == [
+        ("heading", 0, "What needs to improve"),
+        ("item", 0, "Leaders should improve the quality of plans:"),
+        ("item", 1, "for children at risk;"),
+        ("item", 1, "for children in care."),
+        ("item", 0, "Managers should audit cases."),
+        ("heading", 0, "Areas for priority action"),
+        ("paragraph", 0, "Improve the timeliness of assessments."),
+        ("heading", 0, "Next steps"),
+        ("paragraph", 0, "The local authority should prepare a plan."),
+    ]
+
+
+def test_markup_footnote_markers_footnote_text_and_italics_go() -> None:
+    blocks = clean_document(read_document(FIXTURES / "clean_html_notes.md"))
+    assert texts(blocks, "item") == [
+        "Leaders should improve plans.", "Managers should audit cases.",
+        "Leaders know their services well."]
+    assert not any("Working together" in t for t in texts(blocks))
+
+
+def test_windows_line_endings_and_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(b"\xef\xbb\xbfWhat needs to improve\r\n\r\n- Plans are\r\nweak.\r\n"
+                     b"- Audits are rare.\r\n")
+    assert [(b.kind, b.text) for b in clean_document(read_document(path))] == [
+        ("heading", "What needs to improve"), ("item", "Plans are weak."),
+        ("item", "Audits are rare.")]
+
+
+def test_bullets_inside_a_table_cell_are_items_without_their_bullets() -> None:
+    raw = pdf([
+        line("Responsible body Areas for priority action", 1, 100.0, bold=True),
+        line("Anytown Council", 1, 120.0),
+        line("\u2022 Leaders should improve the timeliness", 1, 120.0, x0=240.0),
+        line("of assessments.", 1, 134.0, x0=250.0),
+        line("\u2022 Leaders should reduce waiting times.", 1, 148.0, x0=240.0),
+        line("Anytown ICB", 1, 170.0),
+        line("Health leaders must make sure that:", 1, 170.0, x0=240.0),
+        line("\u2022 families get support while they wait.", 1, 184.0, x0=240.0),
+    ])
+    assert texts(clean_document(raw), "paragraph") == [
+        "Leaders should improve the timeliness of assessments.",
+        "Leaders should reduce waiting times.",
+        "Health leaders must make sure that: families get support while they wait.",
+    ]
+
+
+def test_table_header_repeated_on_the_next_page_carries_the_table_on() -> None:
+    header = "Responsible body Areas for priority action"
+    raw = pdf(
+        [line(header, 1, 700.0, bold=True), line("Anytown Council", 1, 720.0),
+         line("Leaders should cut waiting times.", 1, 720.0, x0=240.0)],
+        [line(header, 2, 100.0, bold=True), line("Anytown ICB", 2, 120.0),
+         line("Health leaders should share records.", 2, 120.0, x0=240.0)],
+    )
+    assert [(b.kind, b.text) for b in clean_document(raw)] == [
+        ("heading", "Areas for priority action"),
+        ("paragraph", "Leaders should cut waiting times."),
+        ("paragraph", "Health leaders should share records."),
+    ]

@@ -185,3 +185,70 @@ def test_compare_command_usage_errors(sample_db: Path, args: list[str],
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_three_areas_only_and_shared(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
+        result = compare_areas(db, ["sutton", "lewisham", "surrey"])
+    assert result.areas == ["sutton", "lewisham", "surrey"]
+    # strategy meetings are a concern everywhere; training only in Sutton and Lewisham
+    assert result.shared == ["quality-assurance", "strategy-meetings"]
+    assert result.only["surrey"] == ["early-help"]
+    assert "training" not in result.only["sutton"] + result.only["lewisham"]
+    assert "operation-encompass" in result.only["sutton"]
+    strategy = next(t for t in result.themes if t.theme == "strategy-meetings")
+    assert set(strategy.quotes) == {"sutton", "lewisham", "surrey"}
+
+
+def test_an_area_with_only_an_unclassified_report(sample_db: Path) -> None:
+    with Store(sample_db) as store:
+        store.save(build_report("croydon-2020-03-02-other", "croydon", "other", "2020-03-02",
+                                SUTTON_2017[:1]))
+    db = ["--db", str(sample_db)]
+    both = run("compare", "sutton", "croydon", *db)
+    assert both.returncode == 0, both.stderr
+    assert both.stdout.splitlines()[0] == "Comparing sutton (2 reports), croydon (1 report)"
+    assert "strategy-meetings\t3 / 0\t1 / 0" in both.stdout
+    jtai_only = run("compare", "sutton", "croydon", "--type", "jtai", *db)
+    assert jtai_only.returncode == 2
+    assert jtai_only.stderr == "error: no reports for croydon with these filters (type jtai)\n"
+
+
+def test_since_excluding_one_of_three_areas_names_it(sample_db: Path) -> None:
+    result = run("compare", "sutton", "lewisham", "surrey", "--since", "2023-03",
+                 "--db", str(sample_db))
+    assert result.returncode == 2
+    assert result.stderr == "error: no reports for lewisham with these filters (since 2023-03)\n"
+
+
+def test_since_is_refused_when_comparing_two_reports(sample_db: Path) -> None:
+    result = run("compare", "sutton@2017", "sutton@2023", "--since", "2020",
+                 "--db", str(sample_db))
+    assert result.returncode == 2
+    assert "--since" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_jtai_letters_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:
+    """The two JTAI letters, extracted and tagged by the real pipeline, compared."""
+    from jtai_tools.extract import extract_file
+
+    db = tmp_path / "corpus.db"
+    with Store(db) as store:
+        for name in ("sutton-2023-09-01-jtai.txt", "lewisham-2023-01-31-jtai.txt"):
+            store.save(extract_file(reports_dir / "text" / name))
+    result = run("compare", "sutton", "lewisham", "--type", "jtai", "--db", str(db),
+                 "-f", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    themes = {t["theme"]: t for t in data["themes"]}
+    letters = {"sutton": "sutton-2023-09-01-jtai", "lewisham": "lewisham-2023-01-31-jtai"}
+    for theme in ("supervision", "voice-of-child", "operation-encompass"):
+        quotes = themes[theme]["quotes"]
+        assert {area: q["report_id"] for area, q in quotes.items()} == letters, theme
+        for quote in quotes.values():
+            assert quote["text"].strip("…")
+    # each quote is taken from its letter's own text
+    texts = {a: (reports_dir / "text" / f"{rid}.txt").read_text("utf-8")
+             for a, rid in letters.items()}
+    quote = themes["operation-encompass"]["quotes"]["sutton"]["text"].strip("…")
+    assert " ".join(quote.split()[:4]) in " ".join(texts["sutton"].split())

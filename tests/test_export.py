@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES
 from jtai_tools import export
 from jtai_tools.cli import app
-from jtai_tools.models import Finding, Section
+from jtai_tools.models import Area, Evidence, Fieldwork, Finding, Report, Section, Source
 from jtai_tools.render import codebook_themes, load_corpus
 from test_render import build_db, extract_corpus, fixture_reports
 
@@ -80,6 +80,56 @@ def test_safe_cell_neutralises_formulas_only_in_text() -> None:
     assert export.safe_cell("fine = ok") == "fine = ok"
     assert export.safe_cell("bell\x07") == "bell"
     assert export.safe_cell(pd.NA) is None
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_report() -> Report:
+    """A report whose text fields each start like a spreadsheet formula."""
+    text = "=HYPERLINK(\"http://example.invalid\") Strategy meetings are late."
+    finding = Finding("improve", "@SUM(A1)", text, 0, ["strategy-meetings"], "concern",
+                      ["+police"], [Evidence("strategy-meetings", "theme", "Strategy meetings",
+                                             text.index("Strategy"), text.index(" are"))])
+    return Report(
+        id="formula-2023-01-01-jtai", source=Source("-x.txt", "sha-f", "text", 1),
+        area=Area("=cmd|' /C calc'!A0", "\t=full name"), inspection_type="jtai", date=None,
+        fieldwork=Fieldwork("2022-11-07", "2022-11-11"), inspectorates=["-Ofsted"],
+        jtai_focus="\r=focus", judgements={"overall": "=bad"},
+        sections=[Section("improve", "@SUM(A1)", [], [text], 1)], findings=[finding],
+    )
+
+
+def test_xlsx_neutralises_every_text_cell_of_every_sheet(tmp_path: Path) -> None:
+    db = build_db(tmp_path / "jtai.db", [*fixture_reports(), formula_report()])
+    book = load_workbook(io.BytesIO(export.export_bytes(load_corpus(db), "xlsx")))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (sheet.title, cell.value)
+    reports = book["reports"]
+    header = [c.value for c in reports[1]]
+    row = next(r for r in reports.iter_rows(min_row=2, values_only=True)
+               if r[0] == "formula-2023-01-01-jtai")
+    assert row[header.index("area")] == "'=cmd|' /C calc'!A0"
+    # an undated report counts in the year of its fieldwork, as in `jtai table --by year`
+    assert row[header.index("year")] == 2022
+
+
+def test_qdpx_neutralises_every_name_and_value(tmp_path: Path) -> None:
+    db = build_db(tmp_path / "jtai.db", [*fixture_reports(), formula_report()])
+    _, tree = _qdpx(db)
+    PROJECT_XSD.assertValid(tree)
+    root = tree.getroot()
+    names = [el.get("name") for el in root.iter() if el.get("name")]
+    values = [el.text for el in root.iter() if el.tag.endswith(("Value", "Description"))
+              and el.text]
+    assert "'=cmd|' /C calc'!A0" in names and "'@SUM(A1) #0" in names
+    assert not [v for v in names + values if v.startswith(FORMULA_STARTS)]
+    year = root.find(".//q:TextSource[@name='formula-2023-01-01-jtai']//q:IntegerValue", NS)
+    assert year is not None and year.text == "2022"
 
 
 def test_qdpx_validates_and_codes_every_tagged_finding(db: Path) -> None:

@@ -49,6 +49,11 @@ def meta_of(name: str, sections: list[Section] | None = None) -> Metadata:
         ("30 November 2015 to 12 January 2016", ("2015-11-30", "2016-01-12")),
         ("from 28 December to 3 January 2021", ("2020-12-28", "2021-01-03")),
         ("on 1st and 2nd Sept 2019", ("2019-09-01", "2019-09-02")),
+        ("on 5, 6 and 7 March 2022", ("2022-03-05", "2022-03-07")),
+        ("30 November, 1 and 2 December 2021", ("2021-11-30", "2021-12-02")),
+        ("30 November to 2 December 2021", ("2021-11-30", "2021-12-02")),
+        ("1\u20133 March 2022", ("2022-03-01", "2022-03-03")),
+        ("1st December 2021", ("2021-12-01", "2021-12-01")),
     ],
 )
 def test_parse_date_range_forms(text: str, expected: tuple[str, str]) -> None:
@@ -245,6 +250,21 @@ def test_unknown_area_is_named_in_a_warning(tmp_path: Path) -> None:
     assert meta.area.full_name == "Gotham"
     assert meta.area.name == "gotham"
     assert any("area not recognised ('Gotham')" in w for w in meta.warnings)
+
+
+def test_type_and_area_from_a_title_printed_only_as_a_running_header(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_text(
+        "Dear Director of Children's Services\nThe inspection took place from 5 to 9 June "
+        "2023. This letter sets out what inspectors found.\nHeadline findings\n"
+        "\fJoint targeted area inspection of Kingston upon Thames\nWhat needs to improve\n"
+        "- Plans.\n\fJoint targeted area inspection of Kingston upon Thames\nStrengths\n"
+        "- Leaders know their services well.\n",
+        encoding="utf-8",
+    )
+    meta = read_metadata(read_document(path), [], [])
+    assert (meta.inspection_type, meta.area.name) == ("jtai", "kingston upon thames")
+    assert (meta.fieldwork.start, meta.fieldwork.end) == ("2023-06-05", "2023-06-09")
 
 
 def test_document_without_lines_does_not_fail() -> None:

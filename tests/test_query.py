@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from jtai_tools.query import (
     resolve_name,
     split_highlight,
 )
-from jtai_tools.store import StoreError
+from jtai_tools.store import Store, StoreError
 
 
 def test_findings_frame_has_one_row_per_finding_with_tags(sample_db: Path) -> None:
@@ -114,6 +115,35 @@ def test_query_operators_still_work(sample_db: Path) -> None:
             db.search("a:b", raw=True)
 
 
+@pytest.mark.parametrize("query", ["NOT police", "police OR NOT schools", "NOT"])
+def test_a_not_without_words_before_it_is_refused_not_dropped(query: str) -> None:
+    """FTS5 has no unary NOT: dropping it would search for the opposite of what was asked."""
+    with pytest.raises(SearchSyntaxError, match="NOT"):
+        fts_query(query)
+
+
+def test_and_not_means_not_and_repeated_operators_collapse(sample_db: Path) -> None:
+    assert fts_query("police AND NOT schools") == '"police" NOT "schools"'
+    assert fts_query("police OR OR schools") == '"police" OR "schools"'
+    with open_db(sample_db) as db:
+        assert len(db.search("police AND NOT schools")) == len(db.search("police NOT schools"))
+        assert len(db.search("police AND NOT schools")) < len(db.search("police"))
+
+
+@pytest.mark.parametrize("query", ["*", "", '"x', "NEAR(", "a:b", "police AND", "^"])
+def test_raw_queries_fts5_cannot_parse_are_syntax_errors(sample_db: Path, query: str) -> None:
+    with open_db(sample_db) as db, pytest.raises(SearchSyntaxError, match="cannot search"):
+        db.search(query, raw=True)
+
+
+@pytest.mark.parametrize("query", ["text:police", "NEAR(police schools)", "police*OR",
+                                   "{text}: police", "police'); DROP TABLE findings; --"])
+def test_column_filters_and_sql_in_queries_are_plain_words(sample_db: Path, query: str) -> None:
+    with open_db(sample_db) as db:
+        db.search(query)
+        assert len(db.findings()) == sum(len(r.findings) for r in sample_reports())
+
+
 def test_split_highlight_merges_a_phrase() -> None:
     text, hits = split_highlight("impact of \x02Operation\x03 \x02Encompass\x03 and \x02it\x03")
     assert text == "impact of Operation Encompass and it"
@@ -158,3 +188,33 @@ def test_list_and_show_commands(sample_db: Path) -> None:
     assert missing.returncode == 2 and "unknown area" in missing.stderr
     no_db = run("list", "--db", str(sample_db.parent / "none.db"))
     assert no_db.returncode == 2 and "no such database" in no_db.stderr
+
+
+def test_show_an_area_with_one_report_shows_it_without_a_listing(sample_db: Path) -> None:
+    shown = run("show", "lewisham", "--db", str(sample_db))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0] == "lewisham-2023-01-31-jtai"
+    assert "showing the latest" not in shown.stdout
+
+
+def test_commands_on_an_empty_database(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    Store(db).close()
+    listed = run("list", "--db", str(db))
+    assert (listed.returncode, listed.stdout) == (0, "id\tarea\ttype\tdate\tpages\tfindings\n")
+    assert run("list", "--db", str(db), "-f", "json").stdout == "[]\n"
+    compared = run("compare", "sutton", "lewisham", "--db", str(db))
+    assert compared.returncode == 2
+    assert compared.stderr == "error: unknown area 'sutton': the database holds no reports\n"
+
+
+def test_a_database_of_a_newer_jtai_is_one_line_and_exit_1(sample_db: Path) -> None:
+    conn = sqlite3.connect(sample_db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    for command in (["list"], ["search", "police"], ["table", "-f", "csv"], ["show", "sutton"],
+                    ["compare", "sutton", "lewisham"]):
+        result = run(*command, "--db", str(sample_db))
+        assert result.returncode == 1
+        assert result.stderr.startswith("error: ") and "newer than this jtai" in result.stderr
+        assert result.stderr.count("\n") == 1

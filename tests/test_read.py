@@ -255,3 +255,42 @@ def test_unreadable_file(tmp_path: Path) -> None:
         assert message == f"{path}: permission denied"
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_turned_page_is_measured_as_displayed(tmp_path: Path, rotate: int) -> None:
+    # A landscape table printed on a turned portrait page: positions must be
+    # those a reader sees, or margins and paragraph gaps mean nothing.
+    lines = [pdfgen.TextLine("Areas for improvement", bold=True, size=14),
+             pdfgen.TextLine("Leaders should improve plans.", x=90)]
+    path = pdfgen.write_pdf(tmp_path / "turned.pdf", [pdfgen.Page(lines, rotate=rotate)])
+    heading, body = read_document(path).pages[0]
+    shown_height = pdfgen.PAGE_WIDTH if rotate in (90, 270) else pdfgen.PAGE_HEIGHT
+    assert heading.page_height == shown_height
+    assert heading.x0 == pytest.approx(72, abs=1)
+    assert body.x0 == pytest.approx(90, abs=1)
+    assert heading.top is not None and body.top is not None
+    assert 50 < heading.top < body.top < 110
+
+
+def test_landscape_media_box_keeps_its_height(tmp_path: Path) -> None:
+    page = pdfgen.Page([pdfgen.TextLine("Strengths", bold=True)], landscape=True)
+    path = pdfgen.write_pdf(tmp_path / "wide.pdf", [page])
+    (line,) = read_document(path).pages[0]
+    assert line.page_height == pdfgen.PAGE_WIDTH
+    assert line.top is not None and 50 < line.top < 80
+
+
+def test_raised_footnote_numbers_go_and_printed_digits_stay(tmp_path: Path) -> None:
+    line = pdfgen.TextLine
+    page = pdfgen.Page([
+        line("Help for children living in poverty", note="4", tail="."),
+        line("Assessments under S47 for Year11 pupils", note="12"),
+        line("Checks of the 2,000 records in 2023."),
+    ])
+    path = pdfgen.write_pdf(tmp_path / "notes.pdf", [page])
+    assert [ln.text for ln in read_document(path).pages[0]] == [
+        "Help for children living in poverty.",
+        "Assessments under S47 for Year11 pupils",
+        "Checks of the 2,000 records in 2023.",
+    ]

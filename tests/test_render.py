@@ -8,7 +8,6 @@ with themes, polarity, agencies and evidence offsets; one finding holds
 from __future__ import annotations
 
 import json
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,7 +18,16 @@ from typer.testing import CliRunner
 from conftest import FIXTURES
 from jtai_tools import render
 from jtai_tools.cli import app
-from jtai_tools.models import Report, report_from_dict
+from jtai_tools.models import (
+    Area,
+    Evidence,
+    Fieldwork,
+    Finding,
+    Report,
+    Section,
+    Source,
+    report_from_dict,
+)
 from jtai_tools.store import Store
 
 FIXTURE_REPORTS = FIXTURES / "render_reports.json"
@@ -207,17 +215,6 @@ def test_html_shows_report_metadata_and_sources(db: Path) -> None:
     assert "Ofsted, CQC, HMICFRS" in text
 
 
-def test_recurring_points_gap_is_labelled_when_comparison_is_missing(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "jtai_tools.compare", None)  # import fails
-    corpus = render.load_corpus(db, ["sutton"])
-    assert corpus.recurring == {"Sutton": None}
-    text = render.render_html(corpus)
-    assert 'class="gap" data-area="Sutton"' in text
-    assert "Not available" in text
-
-
 def test_recurring_improvement_points_across_an_areas_inspections(db: Path) -> None:
     corpus = render.load_corpus(db, ["sutton", "lewisham"])
     (comparison,) = corpus.recurring["Sutton"]
@@ -230,6 +227,54 @@ def test_recurring_improvement_points_across_an_areas_inspections(db: Path) -> N
     assert "2017-02-13 SIF → 2023-09-01 JTAI" in text
     assert "Concerns in both: Children missing, Supervision and management oversight." in text
     assert "Only one inspection with findings" in text
+
+
+HOSTILE = '</script><script>alert(1)</script>"\'><img src=x onerror=alert(2)>&amp;'
+
+
+def hostile_report() -> Report:
+    """A report whose every field read from a document tries to break out of the HTML."""
+    text = "Strategy meetings " + HOSTILE + " are late."
+    evidence = [Evidence(HOSTILE, 'theme" onmouseover="alert(3)', "Strategy meetings", 0, 17),
+                Evidence("strategy-meetings", "theme", "Strategy meetings", 0, 17)]
+    finding = Finding("improve", HOSTILE, text, 0, ["strategy-meetings", HOSTILE], "concern",
+                      [HOSTILE], evidence)
+    return Report(
+        id="hostile-2023-01-01-jtai" + HOSTILE, source=Source("x" + HOSTILE, "sha", "text", 1),
+        area=Area("$\\nope$ " + HOSTILE, HOSTILE), inspection_type="jtai", date="2023-01-01",
+        fieldwork=Fieldwork(HOSTILE, None), inspectorates=[HOSTILE], jtai_focus=HOSTILE,
+        judgements={HOSTILE: HOSTILE}, sections=[Section("improve", HOSTILE, [], [text], 1)],
+        findings=[finding], warnings=[],
+    )
+
+
+class Markup(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+@pytest.mark.filterwarnings("ignore:Tight layout not applied")  # the label is huge on purpose
+@pytest.mark.parametrize("areas", [["sutton"], []])
+def test_every_value_from_a_document_is_escaped(tmp_path: Path, areas: list[str]) -> None:
+    """Area, heading, report id, judgements, evidence labels and kinds, agencies, themes."""
+    db = build_db(tmp_path / "jtai.db", [*fixture_reports(), hostile_report()])
+    corpus = render.load_corpus(db, [*areas, "$\\nope$ " + HOSTILE] if areas else [])
+    text = render.render_html(corpus)
+    tags = Markup(text).tags
+    assert [t for t, _ in tags].count("script") == 1 and "img" not in [t for t, _ in tags]
+    assert not [(t, a) for t, a in tags for name in a if name.startswith("on")]
+    assert text.rindex("<script>") > text.rindex("</main>")  # ours, after the content
+    page = Page(text)
+    assert any(HOSTILE in t for t in page.finding_texts)
+    for fmt in ("png", "svg"):  # "$...$" in a label is text, not matplotlib mathtext
+        assert render.heatmap_image(corpus, fmt)
 
 
 def test_output_is_deterministic(db: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import pdfgen
 from jtai_tools.clean import clean_document
 from jtai_tools.models import Block
 from jtai_tools.read import read_document
@@ -72,6 +73,28 @@ def test_sub_bullets_join_their_recommendation() -> None:
     assert sections[0].items == [
         "Ensure that plans are reviewed: with children and families within timescales.",
         "Ensure that supervision is regular.",
+    ]
+
+
+def test_points_under_an_item_ending_in_a_colon_join_it_without_an_indent() -> None:
+    # Text extractions print sub-bullets at the level of their lead-in.
+    sections = split_sections([
+        heading("Recommendations"),
+        item("Leaders should make sure that:", marker="1."),
+        item("plans are timely;", marker="-"), item("Audits are regular.", marker="-"),
+        item("Managers should review supervision.", marker="2."),
+        heading("What needs to improve"),
+        item("The quality of plans, including:"), item("contingency plans;"),
+        item("pathway plans."), item("Supervision of staff."),
+        heading("Strengths"),
+        item("Leaders have made sure that:"), item("Plans are timely."),
+    ])
+    assert [s.items for s in sections] == [
+        ["Leaders should make sure that: plans are timely; Audits are regular.",
+         "Managers should review supervision."],
+        ["The quality of plans, including: contingency plans; pathway plans.",
+         "Supervision of staff."],
+        ["Leaders have made sure that:", "Plans are timely."],
     ]
 
 
@@ -274,3 +297,28 @@ def test_bracketed_note_stays_with_its_sentence() -> None:
     ])
     assert [f.text for f in build_findings(sections)] == [
         "Plans are weak. (Recommendation)", "Reviews are late. (Recommendation)"]
+
+
+def test_improvement_list_running_to_the_last_page_ends_before_the_sign_off(
+        tmp_path: Path) -> None:
+    # Evenly spaced lines give no paragraph gap: the hanging indent must end the item.
+    line = pdfgen.TextLine
+    body = [part for n in range(4) for part in (
+        line(f"Finding {n}", bold=True), line("Leaders know their services well."))]
+    pages = [
+        pdfgen.Page([*body, line("What needs to improve", bold=True, size=14),
+                     line("\u2022 Leaders should improve the quality of"),
+                     line("plans for children.", x=84)]),
+        pdfgen.Page([line("\u2022 The partnership should review its"),
+                     line("arrangements for", x=84)]),
+        pdfgen.Page([line("private fostering.", x=84), line("Yours sincerely"),
+                     line("Jane Smith"), line("His Majesty's Inspector")]),
+        pdfgen.Page([line("\u00a9 Crown copyright 2023")]),
+    ]
+    path = pdfgen.write_pdf(tmp_path / "letter.pdf", pages)
+    sections = split_sections(clean_document(read_document(path)))
+    improve = [s for s in sections if s.kind == "improve"]
+    assert [s.items for s in improve] == [[
+        "Leaders should improve the quality of plans for children.",
+        "The partnership should review its arrangements for private fostering.",
+    ]]

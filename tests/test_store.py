@@ -20,7 +20,7 @@ import pytest
 from fixtures.store_reports import sample_reports
 from jtai_tools.models import Report, to_dict
 from jtai_tools.query import open_db
-from jtai_tools.store import SCHEMA_VERSION, Store, StoreError
+from jtai_tools.store import SCHEMA_VERSION, Store, StoreError, _write_report, write_transaction
 
 JTAI = [sys.executable, "-m", "jtai_tools.cli"]
 
@@ -292,3 +292,25 @@ def test_another_source_of_a_stored_report_leaves_the_record_alone(db_path: Path
         assert store.known_sha256("text-copy") == report.id
         assert {h["sha256"] for h in store.history(report.id)} == {
             report.source.sha256, "text-copy"}
+
+
+def test_readers_are_not_blocked_by_a_writer_in_the_middle_of_a_save(db_path: Path) -> None:
+    """WAL: ``jtai table``/``search`` answer from the last commit while ``extract`` writes."""
+    reports = sample_reports()
+    with Store(db_path) as store:
+        for report in reports[:-1]:
+            store.save(report)
+    writer = Store(db_path)
+    try:
+        with write_transaction(writer.conn) as conn:  # holds the write lock, uncommitted
+            _write_report(conn, reports[-1], "2024-01-01T00:00:00Z")
+            started = time.perf_counter()
+            with open_db(db_path) as db:
+                assert reports[-1].id not in db.report_ids()
+                assert len(db.theme_table(by="area")) > 0
+                assert len(db.search("strategy meetings")) > 0
+            assert time.perf_counter() - started < 5  # not the 60 s busy timeout
+        with open_db(db_path) as db:
+            assert reports[-1].id in db.report_ids()
+    finally:
+        writer.close()

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from fixtures.cli_runner import run_cli as run
-from fixtures.store_reports import sample_reports
+from fixtures.store_reports import SURREY_2023, build_report, sample_reports
 from jtai_tools import tables
+from jtai_tools.cli import app
+from jtai_tools.models import Fieldwork
 from jtai_tools.query import open_db
 from jtai_tools.store import Store
 
@@ -128,3 +131,48 @@ def test_table_command_writes_and_checks(sample_db: Path, tmp_path: Path) -> Non
     assert bad.returncode == 2 and "--by 'decade'" in bad.stderr
     md = run("table", "--by", "type", "--polarity", "concern", "--format", "md", *db).stdout
     assert md.splitlines()[0].startswith("| inspection_type | theme | findings | concern |")
+
+
+def test_table_command_output_is_the_same_bytes_whatever_the_save_order(tmp_path: Path) -> None:
+    """Every format and grouping, from two databases filled in opposite orders."""
+    reports = sample_reports()
+    dbs = []
+    for name, order in (("a.db", reports), ("b.db", list(reversed(reports)))):
+        with Store(tmp_path / name) as store:
+            for report in order:
+                store.save(report)
+        dbs.append(str(tmp_path / name))
+    runner = CliRunner()  # in-process: 32 runs
+    for fmt in ("csv", "md", "json", "text"):
+        for by in tables.GROUPINGS:
+            first, second = (runner.invoke(app, ["table", "--by", by, "-f", fmt, "--db", db])
+                             for db in dbs)
+            assert first.exit_code == second.exit_code == 0, first.output
+            assert first.stdout == second.stdout and first.stdout.count("\n") > 3, (fmt, by)
+
+
+def test_table_output_without_a_known_suffix_needs_a_format(sample_db: Path,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / "themes.txt"
+    result = run("table", "--output", str(out), "--db", str(sample_db))
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr == (f"error: {out}: cannot tell the format from the suffix; "
+                             "pass --format csv, md or json\n")
+    assert run("table", "-o", str(out), "-f", "md", "--db", str(sample_db)).returncode == 0
+    assert out.read_text().startswith("| area | theme |")
+
+
+def test_a_report_without_any_date_is_grouped_last_by_year(tmp_path: Path) -> None:
+    undated = build_report("atlantis-other", "atlantis", "other", "2020-01-01", SURREY_2023)
+    undated.date, undated.fieldwork = None, Fieldwork(None, None)
+    with Store(tmp_path / "jtai.db") as store:
+        for report in [undated, *sample_reports()]:
+            store.save(report)
+    with open_db(tmp_path / "jtai.db") as db:
+        frame = db.theme_table(by="year")
+    years = list(frame.year)
+    missing = [y is pd.NA for y in years]
+    assert missing[-3:] == [True] * 3 and sum(missing) == 3  # its three themes, last
+    dated = [y for y in years if y is not pd.NA]
+    assert dated == sorted(dated)
+    assert tables.render_csv(frame).splitlines()[-1].startswith(",strategy-meetings,")

@@ -29,7 +29,7 @@ from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 
-from .models import Block, Line, RawDocument
+from .models import Block, BlockKind, Line, RawDocument
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -52,9 +52,11 @@ class Vocabulary:
     back_matter: re.Pattern[str]
     grades: re.Pattern[str]
     grade_suffix: re.Pattern[str]
+    abbreviations: frozenset[str]
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    """One case-blind pattern matching the whole text against any of ``patterns``."""
     return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
 
 
@@ -82,6 +84,7 @@ def vocabulary() -> Vocabulary:
         grade_suffix=re.compile(
             r"[\s:]+(?:" + "|".join(f"(?:{p})" for p in data["grades"]["patterns"]) + r")\Z",
             re.IGNORECASE),
+        abbreviations=frozenset(word.lower() for word in data["sentences"]["abbreviations"]),
     )
 
 
@@ -157,16 +160,21 @@ _CHAR_MAP = str.maketrans({
     "\u2075": None, "\u2076": None, "\u2077": None, "\u2078": None, "\u2079": None,
 })
 _SPACES = re.compile(r"\s+")
-_HTML_TAG = re.compile(r"</?(?:p|br|span|div|strong|em|b|i|u|li|ul|ol|td|tr|th|table|tbody)"
-                       r"\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?(?:p|br|span|div|strong|em|b|i|u|li|ul|ol|td|tr|th|table|thead|tbody"
+                       r"|tfoot|sup|sub|small|h[1-6]|blockquote|section|font)\b[^>]*>",
+                       re.IGNORECASE)
+#: Footnote markers in mark-up: "<sup>3</sup>" and markdown's "[^3]".
+_MARKUP_NOTE = re.compile(r"<sup\b[^>]*>\s*\[?\d{1,3}\]?\s*</sup>|\[\^[^\]\s]{1,20}\]",
+                          re.IGNORECASE)
 _HTML_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_STARS = re.compile(r"\*\*|__")
+#: Markdown italics with single stars ("*in care*"); a bullet star has a space after it.
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=\S)\*(?![\w*])")
 _ENTITIES = {"&amp;": "&", "&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&quot;": '"',
              "&#39;": "'", "&rsquo;": "\u2019", "&lsquo;": "\u2018"}
 _ENTITY = re.compile("|".join(map(re.escape, _ENTITIES)))
-_PARA_SPLIT = re.compile(r"</p>\s*<p\b[^>]*>", re.IGNORECASE)
 
 
 def normalise_chars(text: str) -> str:
@@ -177,7 +185,13 @@ def normalise_chars(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """Markdown emphasis and links and HTML tags removed, keeping their words."""
+    """Markdown emphasis and links and HTML tags removed, keeping their words.
+
+    Footnote markers ("<sup>3</sup>", "[^3]") go with their tags: a digit
+    glued to the last word of an item is not part of the finding.
+    """
+    if "<sup" in text or "[^" in text:
+        text = _MARKUP_NOTE.sub("", text)
     if "<" in text:
         text = _HTML_LINK.sub(r"\1", text)
         text = _HTML_TAG.sub(" ", text)
@@ -187,6 +201,7 @@ def strip_markup(text: str) -> str:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text or "__" in text:
         text = _MD_STARS.sub("", _MD_EMPHASIS.sub(r"\2", text))
+        text = _MD_ITALIC.sub(r"\1", text)
     return text
 
 
@@ -196,6 +211,7 @@ def strip_markup(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _marker_pattern() -> re.Pattern[str]:
+    """The list-marker pattern, built from the vocabulary once."""
     vocab = vocabulary()
     bullet = "[" + re.escape(vocab.bullets) + "\uf000-\uf0ff]"
     # A paragraph number may be printed against its first word ("36.The"); a
@@ -219,6 +235,7 @@ def _is_bare_marker(text: str) -> bool:
 
 
 def is_bullet(marker: str | None) -> bool:
+    """Whether a marker is a bullet (no letters or digits), not a number or letter label."""
     return marker is not None and not any(ch.isalnum() for ch in marker.strip("()"))
 
 
@@ -318,15 +335,18 @@ class _PdfCleaner:
 
     @staticmethod
     def _in_margin(line: Line) -> bool:
+        """Whether a line sits in the top or bottom margin, where running headers and footers go."""
         height = line.page_height or 842.0
         top = line.top if line.top is not None else height / 2
         return top < 0.1 * height or top > 0.88 * height
 
     @staticmethod
     def _key(line: Line) -> str:
+        """A line as compared between pages: digits (page numbers, dates) do not count."""
         return _DIGITS.sub("#", _SPACES.sub(" ", line.text).strip().lower())
 
     def _rows(self) -> list[_Row]:
+        """The printed lines that are report text: furniture, footnotes and contents pages gone."""
         repeated = self._margin_keys()
         furniture = self.vocab.furniture
         rows: list[_Row] = []
@@ -358,6 +378,12 @@ class _PdfCleaner:
     # ---- blocks ----------------------------------------------------------
 
     def _is_heading_row(self, row: _Row, marker: str | None) -> bool:
+        """A short row in bold or in larger print than the body.
+
+        A row opening with a marker is a heading only in bold: numbered
+        headings ("1. Children who need help and protection") are bold,
+        list items are not.
+        """
         words = row.text.count(" ") + 1
         if words > 30 or (marker is not None and not row.bold):
             return False
@@ -366,67 +392,81 @@ class _PdfCleaner:
         return row.size >= self.body + 1.5
 
     def blocks(self) -> list[Block]:
-        rows = self._rows()
+        """The document's blocks: table cells, headings, list items and paragraphs."""
         blocks: list[Block] = []
-        current: Block | None = None
-        # Layout of the open block: x0 of its first line, of its continuation
-        # lines, and the previous row.
-        first_x = cont_x = 0.0
-        prev: _Row | None = None
-        level0_x: float | None = None  # x0 of the latest top-level item marker
-        for row in rows:
+        state = _OpenBlock()
+        for row in self._rows():
             if row.cell:
-                current = Block(kind="paragraph", text=row.text, page=row.page, size=row.size,
-                                bold=row.bold)
-                blocks.append(current)
-                current, prev, level0_x = None, row, None  # a cell never runs on
-                continue
-            marker, rest = split_marker(row.text)
-            if marker is not None and marker in "-–—" and prev is not None and current \
-                    and current.kind != "heading" and not _TERMINAL.search(current.text) \
-                    and abs(row.x0 - cont_x) < 3:
-                marker, rest = None, row.text  # a dash that wrapped to the line start
-            if self._is_heading_row(row, marker):
-                text = _FOOTNOTE_GLUE.sub("", row.text).strip()
-                if (current is not None and current.kind == "heading" and prev is not None
-                        and heading_key(text).lower() != heading_key(current.text).lower()
-                        and prev.bold == row.bold and abs(prev.size - row.size) < 0.6
-                        and prev.page == row.page and 0 < row.top - prev.top < row.size * 2.2):
-                    current.text = _join(current.text, text)
-                else:
-                    current = Block(kind="heading", text=text, page=row.page, size=row.size,
-                                    bold=row.bold)
-                    blocks.append(current)
-                    level0_x = None
-                prev = row
-                continue
-            if marker is not None:
-                level = int(level0_x is not None and (
-                    row.x0 > level0_x + 8
-                    or (marker in self.vocab.sub_bullets and row.x0 > level0_x + 4)))
-                if level == 0:
-                    level0_x = row.x0
-                current = Block(kind="item", text=rest, page=row.page, marker=marker.strip(),
-                                level=level, size=row.size, bold=row.bold)
-                blocks.append(current)
-                first_x, cont_x = row.x0, -1.0
-                prev = row
-                continue
-            if current is not None and current.kind != "heading" and prev is not None \
-                    and self._continues(current, prev, row, first_x, cont_x):
-                current.text = _join(current.text, row.text)
-                if cont_x < 0:
-                    cont_x = row.x0
-                prev = row
-                continue
-            current = Block(kind="paragraph", text=row.text, page=row.page, size=row.size,
-                            bold=row.bold)
-            blocks.append(current)
-            first_x, cont_x = row.x0, -1.0
-            if level0_x is not None and row.x0 <= level0_x + 4:
-                level0_x = None
-            prev = row
+                blocks.append(_new_block("paragraph", row.text, row))
+                state.block, state.level0_x = None, None  # a cell never runs on
+            else:
+                marker, rest = self._marker(row, state)
+                if self._is_heading_row(row, marker):
+                    self._add_heading(row, state, blocks)
+                elif marker is not None:
+                    self._add_item(row, marker, rest, state, blocks)
+                elif not self._extend(row, state):
+                    self._add_paragraph(row, state, blocks)
+            state.prev = row
         return [b for b in blocks if b.text]
+
+    @staticmethod
+    def _marker(row: _Row, state: _OpenBlock) -> tuple[str | None, str]:
+        """The row's list marker and the text after it; a dash that wrapped is no marker."""
+        marker, rest = split_marker(row.text)
+        current = state.block
+        if marker is not None and marker in "-\u2013\u2014" and state.prev is not None \
+                and current is not None and current.kind != "heading" \
+                and not _TERMINAL.search(current.text) and abs(row.x0 - state.cont_x) < 3:
+            return None, row.text  # a dash of the open sentence, wrapped to the line start
+        return marker, rest
+
+    @staticmethod
+    def _add_heading(row: _Row, state: _OpenBlock, blocks: list[Block]) -> None:
+        """Open a heading, or add the row to the heading it wraps on from."""
+        text = _FOOTNOTE_GLUE.sub("", row.text).strip()
+        current, prev = state.block, state.prev
+        if current is not None and current.kind == "heading" and prev is not None \
+                and _wraps_heading(current, prev, row, text):
+            current.text = _join(current.text, text)
+            return
+        state.block = _new_block("heading", text, row)
+        blocks.append(state.block)
+        state.level0_x = None
+
+    def _add_item(self, row: _Row, marker: str, rest: str, state: _OpenBlock,
+                  blocks: list[Block]) -> None:
+        """Open a list item; indented further than the last top-level marker, a sub-item."""
+        level0_x = state.level0_x
+        level = int(level0_x is not None and (
+            row.x0 > level0_x + 8
+            or (marker in self.vocab.sub_bullets and row.x0 > level0_x + 4)))
+        if level == 0:
+            state.level0_x = row.x0
+        state.block = Block(kind="item", text=rest, page=row.page, marker=marker.strip(),
+                            level=level, size=row.size, bold=row.bold)
+        blocks.append(state.block)
+        state.first_x, state.cont_x = row.x0, -1.0
+
+    def _extend(self, row: _Row, state: _OpenBlock) -> bool:
+        """Add the row to the open paragraph or item when it carries it on."""
+        current, prev = state.block, state.prev
+        if current is None or current.kind == "heading" or prev is None \
+                or not self._continues(current, prev, row, state.first_x, state.cont_x):
+            return False
+        current.text = _join(current.text, row.text)
+        if state.cont_x < 0:
+            state.cont_x = row.x0
+        return True
+
+    @staticmethod
+    def _add_paragraph(row: _Row, state: _OpenBlock, blocks: list[Block]) -> None:
+        """Open a paragraph; one back at the list's margin ends the list's nesting."""
+        state.block = _new_block("paragraph", row.text, row)
+        blocks.append(state.block)
+        state.first_x, state.cont_x = row.x0, -1.0
+        if state.level0_x is not None and row.x0 <= state.level0_x + 4:
+            state.level0_x = None
 
     def _continues(self, block: Block, prev: _Row, row: _Row, first_x: float,
                    cont_x: float) -> bool:
@@ -444,7 +484,12 @@ class _PdfCleaner:
             if ended and pitch is not None and row.size == prev.size == self.body \
                     and gap > pitch + 1.5:
                 return False  # a sentence ends the line and a wider gap follows
-            return not (block.kind == "item" and cont_x < 0 and row.x0 < first_x - 2)
+            if block.kind != "item":
+                return True
+            if cont_x < 0:
+                return row.x0 >= first_x - 2
+            # After its last sentence, a line left of the item's hanging indent is not its own.
+            return not (ended and cont_x > first_x + 4 and row.x0 < cont_x - 3)
         # Page break: the sentence (or the item's hanging indent) carries on.
         if not ended:
             return True
@@ -452,6 +497,33 @@ class _PdfCleaner:
             indent = cont_x if cont_x > 0 else first_x + 8
             return abs(row.x0 - indent) < 3 and row.x0 > first_x + 4
         return starts_lower
+
+
+@dataclass(slots=True)
+class _OpenBlock:
+    """The block being built from PDF rows and the layout that decides what joins it."""
+
+    block: Block | None = None
+    first_x: float = 0.0  # x0 of the block's first line
+    cont_x: float = 0.0  # x0 of its continuation lines; -1 until one is seen
+    prev: _Row | None = None  # the row before
+    level0_x: float | None = None  # x0 of the latest top-level item marker
+
+
+def _new_block(kind: BlockKind, text: str, row: _Row) -> Block:
+    """A block of ``kind`` that takes its page and print from ``row``."""
+    return Block(kind=kind, text=text, page=row.page, size=row.size, bold=row.bold)
+
+
+def _wraps_heading(heading: Block, prev: _Row, row: _Row, text: str) -> bool:
+    """Whether a heading row is the next line of the heading above, not a heading of its own.
+
+    A wrapped heading keeps the weight and size of its first line and follows
+    it closely on the same page; a row repeating the heading is a new one.
+    """
+    return (heading_key(text).lower() != heading_key(heading.text).lower()
+            and prev.bold == row.bold and abs(prev.size - row.size) < 0.6
+            and prev.page == row.page and 0 < row.top - prev.top < row.size * 2.2)
 
 
 #: Average width of a printed character as a share of the font size (for body fonts).
@@ -466,10 +538,13 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
     Left-column lines are dropped; the right-column lines of one table row
     are joined into one cell, and a new cell starts when the left column
     starts again. The table ends at the next heading (bold or larger print)
-    or at a line starting at the left column too long to fit in it.
+    or at a line starting at the left column too long to fit in it. A header
+    printed again straight after the table's cells (at the top of the next
+    page) carries the same table on.
     """
     out: list[_Row] = []
     index = 0
+    last_title: str | None = None
     while index < len(rows):
         row = rows[index]
         title = table_title(row.text) if row.bold else None
@@ -477,8 +552,10 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
             out.append(row)
             index += 1
             continue
-        out.append(_Row(text=title, page=row.page, size=row.size, bold=True, x0=row.x0,
-                        top=row.top))
+        if not (out and out[-1].cell and title == last_title):
+            out.append(_Row(text=title, page=row.page, size=row.size, bold=True, x0=row.x0,
+                            top=row.top))
+        last_title = title
         index = _table_cells(rows, index + 1, row, out)
     return out
 
@@ -496,12 +573,13 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
         if right_x is None and row.x0 > left_x + 40:
             right_x = row.x0
         if right_x is not None and row.x0 >= right_x - 3:
-            if cell is None or left_seen:
-                cell = _Row(text=row.text, page=row.page, size=row.size, bold=False,
+            marker, rest = split_marker(row.text)
+            if cell is None or left_seen or _opens_cell_item(cell.text, marker):
+                cell = _Row(text=rest, page=row.page, size=row.size, bold=False,
                             x0=row.x0, top=row.top, cell=True)
                 out.append(cell)
             else:
-                cell.text = _join(cell.text, row.text)
+                cell.text = _join(cell.text, rest)
             left_seen = False
         else:
             width = right_x - left_x if right_x is not None else 200.0
@@ -510,6 +588,15 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
             left_seen = True
         index += 1
     return index
+
+
+def _opens_cell_item(cell_text: str, marker: str | None) -> bool:
+    """Whether a bulleted line inside a table cell starts an item of its own.
+
+    A cell may list several points for one responsible body; bullets after a
+    lead-in ending in a colon complete that lead-in instead.
+    """
+    return marker is not None and not cell_text.rstrip().endswith(":")
 
 
 #: Longest line that can be a contents heading (a cheap test before the patterns).
@@ -555,30 +642,110 @@ _WORDS = re.compile(r"\S+")
 
 
 def _text_lines(raw: RawDocument) -> list[tuple[str, int, int]]:
-    """(text, page, indent) of each non-blank line, mark-up removed, HTML paragraphs split."""
+    """(text, page, indent) of each non-blank line, mark-up removed, HTML blocks split.
+
+    ``indent`` is the line's leading spaces, or ``-1`` for a markdown or HTML
+    heading; an HTML list item gets a bullet, indented by its list's depth.
+    """
     vocab = vocabulary()
+    html = _HtmlLists()
     out: list[tuple[str, int, int]] = []
-    for page in raw.pages:
-        for line in page:
-            raw_text = line.text.replace("\t", "    ")
-            indent = len(raw_text) - len(raw_text.lstrip(" "))
-            pieces = _PARA_SPLIT.split(raw_text) if "<p" in raw_text.lower() else [raw_text]
-            for piece in pieces:
-                text = piece.strip()
-                heading = bool(_MD_HEADING.match(text))
-                if heading:
-                    text = _MD_HEADING.sub("", text)
-                text = normalise_chars(strip_markup(text))
-                if not text or vocab.furniture.match(text) or _is_bare_marker(text):
-                    continue
-                if heading:
-                    indent = -1  # marks a markdown heading
-                out.append((text, line.page, indent))
+    for raw_text, page in _html_rows_joined(raw):
+        if _MD_FOOTNOTE_TEXT.match(raw_text):
+            continue
+        raw_text = raw_text.replace("\t", "    ")
+        line_indent = len(raw_text) - len(raw_text.lstrip(" "))
+        pieces = html.pieces(raw_text) if "<" in raw_text else [(raw_text, None)]
+        for piece, html_indent in pieces:
+            text = piece.strip()
+            heading = html_indent == -1 or bool(_MD_HEADING.match(text))
+            text = normalise_chars(strip_markup(_MD_HEADING.sub("", text)))
+            if not text or vocab.furniture.match(text) or _is_bare_marker(text):
+                continue
+            indent = -1 if heading else line_indent if html_indent is None else html_indent
+            out.append((text, page, indent))
     return out
 
 
-def _iter_raw(raw: RawDocument) -> list[str]:
-    return [line.text.strip() for page in raw.pages for line in page]
+#: A markdown footnote's text ("[^2]: Ofsted, 2021"): a footnote, not report text.
+_MD_FOOTNOTE_TEXT = re.compile(r"\s*\[\^[^\]]+\]:")
+_HTML_ROW_OPEN = re.compile(r"<tr\b", re.IGNORECASE)
+_HTML_ROW_CLOSE = re.compile(r"</tr>|</table>", re.IGNORECASE)
+#: Most lines one HTML table row may take (a row never closed must not swallow the report).
+_HTML_ROW_LINES = 40
+
+
+def _html_rows_joined(raw: RawDocument) -> list[tuple[str, int]]:
+    """(text, page) of each line, with an HTML table row written over several lines as one.
+
+    Converters print ``<tr>``, each ``<td>`` and ``</tr>`` on lines of their
+    own; a row must be one line to be read as one row of cells.
+    """
+    lines = [(line.text, line.page) for page in raw.pages for line in page]
+    out: list[tuple[str, int]] = []
+    index = 0
+    while index < len(lines):
+        text, page = lines[index]
+        index += 1
+        if _HTML_ROW_OPEN.search(text) and not _HTML_ROW_CLOSE.search(text):
+            stop = min(len(lines), index + _HTML_ROW_LINES)
+            while index < stop and not _HTML_ROW_CLOSE.search(text):
+                text = f"{text} {lines[index][0].strip()}"
+                index += 1
+        out.append((text, page))
+    return out
+
+
+_HTML_BLOCK_TAG = re.compile(
+    r"<(/?)(p|div|br|ul|ol|li|tr|table|thead|tbody|tfoot|h[1-6]|blockquote|section)\b[^>]*>",
+    re.IGNORECASE)
+_HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)(?=</t[dh]>|<t[dh]\b|</tr>|\Z)",
+                        re.IGNORECASE | re.DOTALL)
+
+
+class _HtmlLists:
+    """Splits lines at HTML block tags, keeping count of the lists open across lines."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def pieces(self, text: str) -> list[tuple[str, int | None]]:
+        """(text, indent) pieces of a line: ``-1`` for a heading, ``None`` for plain text.
+
+        A list item's piece opens with a bullet, indented by the depth of its
+        list (0 at the top level); a table row becomes a markdown row of cells.
+        """
+        out: list[tuple[str, int | None]] = []
+        kind: str | None = None
+        position = 0
+        for tag in _HTML_BLOCK_TAG.finditer(text):
+            if self._add(out, text[position:tag.start()], kind) and kind == "li":
+                kind = "li+"  # the item's later paragraphs carry no second bullet
+            position = tag.end()
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name in ("ul", "ol"):
+                self.depth = max(0, self.depth + (-1 if closing else 1))
+            if name in ("li", "tr") or name[0] == "h":
+                kind = None if closing else name
+            elif name in ("ul", "ol", "table"):
+                kind = None
+        self._add(out, text[position:], kind)
+        return out
+
+    def _add(self, out: list[tuple[str, int | None]], piece: str, kind: str | None) -> bool:
+        """Append a piece of text of the given block kind; whether there was any text."""
+        if kind == "tr":
+            cells = [" ".join(c.split()) for c in _HTML_CELL.findall(piece)]
+            piece = "| " + " | ".join(cells) + " |" if cells else piece
+        if not strip_markup(piece).strip():
+            return False
+        if kind == "li":
+            out.append((f"- {piece.strip()}", 4 * max(0, self.depth - 1)))
+        elif kind is not None and kind[0] == "h":
+            out.append((piece, -1))
+        else:
+            out.append((piece, None))
+        return True
 
 
 def _looks_like_heading(text: str, next_text: str | None) -> bool:
@@ -593,13 +760,21 @@ def _looks_like_heading(text: str, next_text: str | None) -> bool:
     return not (next_text is not None and _LOWER_START.match(next_text))
 
 
+#: Superscript digits: a line opening with one is a footnote's text.
+_SUPERSCRIPT_DIGITS = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+
+
 def _text_blocks(raw: RawDocument) -> list[Block]:
+    """Blocks of a text or markdown extraction, which has no layout to go by.
+
+    Headings are known by mark-up, vocabulary or shape, list items by their
+    markers, and a line carries on the block above when that block has no
+    sentence end and the line starts in lower case.
+    """
     vocab = vocabulary()
-    lines = [(normalise_chars(strip_markup(_MD_HEADING.sub("", t))), p, i)
-             for t, p, i in _text_lines(raw)]
-    footnote_texts = {normalise_chars(t) for t in _iter_raw(raw)
-                      if t[:1] in "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"}
-    lines = [entry for entry in lines if entry[0] not in footnote_texts]
+    footnote_texts = {normalise_chars(line.text) for page in raw.pages for line in page
+                      if line.text.lstrip()[:1] in _SUPERSCRIPT_DIGITS}
+    lines = [entry for entry in _text_lines(raw) if entry[0] not in footnote_texts]
     texts = [t for t, _, _ in lines]
     blocks: list[Block] = []
     current: Block | None = None

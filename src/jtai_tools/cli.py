@@ -299,6 +299,10 @@ def eval_command(
             f"(precision {result.agency_precision:.3f}, recall {result.agency_recall:.3f})",
             markup=False,
         )
+        confusion = result.polarity_confusion()
+        _print_rows(["gold \\ predicted", *confusion.columns],
+                    [[str(gold), *map(str, row)] for gold, row in confusion.iterrows()],
+                    title="Polarity: gold (rows) against predicted (columns)")
     if min_f1 is not None and result.micro_f1 < min_f1:
         err.print(f"theme micro-F1 {result.micro_f1:.3f} is below the minimum {min_f1:.3f}",
                   markup=False)
@@ -403,15 +407,17 @@ def _database(db: Path, *errors: type[Exception]) -> Iterator[Database]:
     """The database for one command, closed after it. A query error (or one of
     ``errors``) becomes one line on stderr and the exit code of :func:`_query_failure`."""
     database = _open_db(db)
+    caught: tuple[type[Exception], ...] = (QueryError, *errors)
     try:
         yield database
-    except (QueryError, *errors) as exc:
+    except caught as exc:
         raise _query_failure(exc) from None
     finally:
         database.close()
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """``fmt`` when it is one of ``allowed``; otherwise one line and exit 2."""
     if fmt not in allowed:
         err.print(f"error: unknown format {fmt!r} (use {', '.join(allowed)})", markup=False)
         raise typer.Exit(2)
@@ -428,26 +434,28 @@ def _check_choice(value: str | None, choices: list[str], what: str) -> str | Non
         raise _query_failure(exc) from None
 
 
-def _known_themes(database) -> list[str]:
+def _known_themes(database: Database) -> list[str]:
+    """Themes a --theme may name: those stored, and the codebook's."""
     ids = [r[0] for r in database.conn.execute("SELECT DISTINCT theme FROM finding_themes")]
     return ids + [t.id for t in load_codebook().themes]
 
 
-def _filters(database, type_: str | None, section: str | None = None,
+def _filters(database: Database, type_: str | None, section: str | None = None,
              theme: str | None = None) -> tuple[str | None, str | None, str | None]:
-
+    """--type, --section and --theme resolved like areas (typos forgiven, else exit 2)."""
     return (
         _check_choice(type_, list(INSPECTION_TYPES), "inspection type"),
         _check_choice(section, list(SECTION_KINDS), "section kind"),
-        _check_choice(theme, _known_themes(database), "theme"),
+        # the codebook loads spaCy's pattern checks: only when a theme is asked for
+        _check_choice(theme, _known_themes(database), "theme") if theme else None,
     )
 
 
 def _txt(value: object) -> str:
     """A DataFrame cell as text: missing values (None, NaN, NA) are empty."""
-    if value is None or value != value or str(value) == "<NA>":
-        return ""
-    return str(value)
+    from .tables import cell_text  # pandas is loaded by then: the value comes from a frame
+
+    return cell_text(value)
 
 
 def _print_rows(columns: list[str], rows: list[list[str]], title: str | None = None) -> None:
@@ -465,6 +473,7 @@ def _print_rows(columns: list[str], rows: list[list[str]], title: str | None = N
 
 
 def _print_json(payload: object) -> None:
+    """Indented JSON on stdout, non-ASCII kept as is (report text is English with symbols)."""
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -493,6 +502,9 @@ def compare(
             if len(targets) != 2:
                 raise QueryError("comparing across years needs exactly two reports "
                                  "(e.g. sutton@2017 sutton@2023)")
+            if since is not None:
+                raise QueryError("--since filters areas' reports; comparing two reports "
+                                 "names them already")
             result = compare_mod.compare_reports(database, targets[0], targets[1], type_,
                                                  min_score)
             _print_json(result.to_dict()) if fmt == "json" else _print_years(result)
@@ -501,7 +513,8 @@ def compare(
             _print_json(areas.to_dict()) if fmt == "json" else _print_areas(areas)
 
 
-def _print_areas(result) -> None:
+def _print_areas(result: compare_mod.AreaComparison) -> None:
+    """The theme table, the concerns only one area has, and a quote per theme and area."""
     described = ", ".join(f"{a} ({len(result.reports[a])} report"
                           f"{'s' if len(result.reports[a]) != 1 else ''})" for a in result.areas)
     filters = "".join([f", type {result.type}" if result.type else "",
@@ -529,7 +542,8 @@ def _print_areas(result) -> None:
                           f"{quote.polarity}): \u201c{quote.text}\u201d", markup=False)
 
 
-def _print_years(result) -> None:
+def _print_years(result: compare_mod.ReportComparison) -> None:
+    """Concerns per theme in both reports, then the improvement points that came back."""
     out.print(f"{result.earlier} \u2192 {result.later}", markup=False)
     rows = [[c.theme, str(c.earlier), str(c.later), c.status] for c in result.changes]
     _print_rows(["theme", "earlier", "later", "status"], rows,
@@ -575,11 +589,16 @@ def table(
     if check and output is None:
         err.print("error: --check needs --output FILE to compare with", markup=False)
         raise typer.Exit(2)
+    if output is not None and fmt is None and tables.format_for(output) is None:
+        err.print(f"error: {output}: cannot tell the format from the suffix; pass --format "
+                  f"{', '.join(tables.FORMATS[:-1])} or {tables.FORMATS[-1]}", markup=False)
+        raise typer.Exit(2)
     chosen = fmt or (tables.format_for(output) if output else None) or (
         "text" if out.is_terminal else "csv")
     _check_format(chosen, ("text", *tables.FORMATS) if output is None else tables.FORMATS)
     with _database(db, tables.TableError) as database:
         type_, _, _ = _filters(database, type_)
+        area = database.resolve_area(area) if area else None  # the file names it one way
         frame = database.theme_table(by=by, polarity=polarity, area=area, type=type_,
                                      since=since)
         if chosen == "text":
@@ -687,8 +706,8 @@ def show(
     _print_report(record)
 
 
-def _print_report(record) -> None:
-
+def _print_report(record: Report) -> None:
+    """A report's metadata, then each section under a rule, items as bullets."""
     out.print(record.id, style="bold", markup=False)
     fields = [
         ("area", record.area.full_name or record.area.name),
@@ -707,7 +726,9 @@ def _print_report(record) -> None:
     for warning in record.warnings:
         out.print(f"  warning: {warning}", markup=False)
     for section in record.sections:
-        title = Text(f"{section.heading} ({section.kind})", style="bold")
+        # text before the first heading is a section with no heading of its own
+        title = Text(f"{section.heading} ({section.kind})" if section.heading
+                     else f"({section.kind})", style="bold")
         out.print(Rule(title, align="left", characters="-"))
         for paragraph in section.paragraphs:
             out.print(paragraph, markup=False)

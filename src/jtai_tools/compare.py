@@ -38,8 +38,20 @@ RECURRING_MIN_WORDS = 15.0
 #: Characters of context kept on each side of the evidence in a quote.
 QUOTE_CONTEXT = 80
 
-_CONCERN = ("concern", "mixed")
-_STRENGTH = ("strength", "mixed")
+
+
+def sql_list(values: Sequence[str]) -> str:
+    """A parenthesised list of SQL string literals for ``IN``.
+
+    Python's tuple repr is not SQL: a one-item tuple keeps its trailing
+    comma and a quote inside a value is escaped the Python way.
+    """
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+_CONCERN = sql_list(("concern", "mixed"))
+_STRENGTH = sql_list(("strength", "mixed"))
+_IMPROVEMENT = sql_list(IMPROVEMENT_KINDS)
 
 
 @dataclass(slots=True)
@@ -64,6 +76,10 @@ class ThemeCounts:
 
 @dataclass(slots=True)
 class AreaComparison:
+    """What :func:`compare_areas` found: areas in the order named, their reports, the
+    themes (most concerns first), themes raised as concerns for one area only, and
+    those raised for every area."""
+
     areas: list[str]
     reports: dict[str, list[str]]
     themes: list[ThemeCounts]
@@ -73,6 +89,7 @@ class AreaComparison:
     since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
         return asdict(self)
 
 
@@ -100,6 +117,8 @@ class Recurrence:
 
 @dataclass(slots=True)
 class ReportComparison:
+    """What :func:`compare_reports` found between an earlier and a later report."""
+
     earlier: str
     later: str
     changes: list[ThemeChange]
@@ -108,6 +127,7 @@ class ReportComparison:
     lemmatiser: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
         return asdict(self)
 
 
@@ -165,6 +185,7 @@ def compare_areas(
 
 
 def _filter_text(type: str | None, since: str | int | None) -> str:
+    """" (type jtai, since 2020)" for messages, so the user sees why nothing matched."""
     parts = ([f"type {type}"] if type else []) + ([f"since {since}"] if since else [])
     return f" ({', '.join(parts)})" if parts else ""
 
@@ -181,7 +202,7 @@ def _quotes(db: Database, where: str, params: list[Any]) -> dict[tuple[str, str]
         "  (SELECT e.\"end\" FROM finding_evidence e WHERE e.finding_id = f.id AND"
         "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
         "  ROW_NUMBER() OVER (PARTITION BY r.area, t.theme ORDER BY"
-        f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {IMPROVEMENT_KINDS},"
+        f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {_IMPROVEMENT},"
         "   t.position, COALESCE(r.date, r.fieldwork_end) DESC, f.report_id, f.position) AS n"
         " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
         f" JOIN reports r ON r.id = f.report_id WHERE {where}"
@@ -277,6 +298,7 @@ def compare_reports(
 
 
 def _concerns(db: Database, report_id: str) -> dict[str, int]:
+    """Findings raising each theme as a concern (mixed included) in one report."""
     rows = db.conn.execute(
         "SELECT t.theme, COUNT(*) FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
         f" WHERE f.report_id = ? AND f.polarity IN {_CONCERN} GROUP BY t.theme", (report_id,))
@@ -289,8 +311,8 @@ def _points(db: Database, report_id: str) -> list[tuple[str, list[str]]]:
     rows = db.conn.execute(
         "SELECT f.text, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM"
         " finding_themes t WHERE t.finding_id = f.id ORDER BY t.position)),"
-        f" f.section_kind IN {IMPROVEMENT_KINDS}"
-        f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {IMPROVEMENT_KINDS}"
+        f" f.section_kind IN {_IMPROVEMENT}"
+        f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {_IMPROVEMENT}"
         f" OR f.polarity IN {_CONCERN}) ORDER BY f.position", (report_id,)).fetchall()
     listed = [(text, (themes or "").split()) for text, themes, is_list in rows if is_list]
     return listed or [(text, (themes or "").split()) for text, themes, _ in rows]
@@ -316,6 +338,7 @@ class Rarity:
 
 
 def _idf(total: int, count: int | None) -> float:
+    """Smoothed inverse document frequency; the +0.1 keeps a word in every finding above 0."""
     return math.log((total + 1) / ((count or 0) + 1)) + 0.1
 
 
@@ -399,6 +422,7 @@ def _nlp() -> Any:
 
 
 def lemmatiser_name() -> str:
+    """Which word normaliser scored recurrences, reported with the scores."""
     return "spacy-lookup-lemmas" if _nlp() is not None else "lowercase-words"
 
 

@@ -39,7 +39,8 @@ from . import __version__
 from .models import POLARITIES, Finding, Report
 from .query import open_db
 from .render import Corpus, area_label, codebook_themes, load_corpus
-from .tables import neutralise
+from .store import report_year
+from .tables import is_missing, neutralise
 
 FORMATS: tuple[str, ...] = ("xlsx", "qdpx", "qdc")
 
@@ -91,7 +92,7 @@ def reports_table(reports: Sequence[Report]) -> pd.DataFrame:
         "area_full_name": r.area.full_name or "",
         "inspection_type": r.inspection_type,
         "date": r.date or "",
-        "year": int(r.date[:4]) if r.date and r.date[:4].isdigit() else None,
+        "year": report_year(r),
         "fieldwork_start": r.fieldwork.start or "",
         "fieldwork_end": r.fieldwork.end or "",
         "inspectorates": _joined(r.inspectorates),
@@ -134,7 +135,7 @@ def safe_cell(value: object) -> object:
 
     Characters XML cannot hold are dropped; numbers and None pass unchanged.
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    if is_missing(value):
         return None
     if isinstance(value, bool | int | float):
         return value
@@ -318,10 +319,10 @@ def _codebook_element(all_codes: list[Code], standalone: bool) -> ET.Element:
     elements: dict[str, ET.Element] = {}
     for code in all_codes:
         parent = elements[code.parent] if code.parent else codes_el
-        el = ET.SubElement(parent, "Code", guid=code.guid, name=code.name,
+        el = ET.SubElement(parent, "Code", guid=code.guid, name=_cell_text(code.name),
                            isCodable="false" if code.parent is None else "true")
         if code.description:
-            ET.SubElement(el, "Description").text = _xml_text(code.description)
+            ET.SubElement(el, "Description").text = _cell_text(code.description)
         elements[code.key] = el
     return book
 
@@ -342,6 +343,16 @@ def _xml_text(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 
 
+def _cell_text(text: str) -> str:
+    """A name, description or variable value, neutralised as in the xlsx.
+
+    QDA software lists these in tables that users export to spreadsheets, so
+    a value that would run there as a formula gets a leading apostrophe. The
+    sources' plain text is left exact: coded selections point into it.
+    """
+    return neutralise(_xml_text(text))
+
+
 def qdc_bytes(corpus: Corpus) -> bytes:
     """The codebook alone as a REFI-QDA codebook file (.qdc)."""
     return _xml_bytes(_codebook_element(codes(corpus), standalone=True))
@@ -353,12 +364,12 @@ VARIABLES: tuple[tuple[str, str], ...] = (
 
 
 def _variable_values(el: ET.Element, report: Report) -> None:
-    year = report.date[:4] if report.date and report.date[:4].isdigit() else None
+    year = report_year(report)
     values = {
         "area": ("TextValue", report.area.name),
         "inspection type": ("TextValue", report.inspection_type),
         "date": ("DateValue", report.date if report.date and len(report.date) == 10 else None),
-        "year": ("IntegerValue", year),
+        "year": ("IntegerValue", None if year is None else str(year)),
     }
     for name, _ in VARIABLES:
         kind, value = values[name]
@@ -366,7 +377,7 @@ def _variable_values(el: ET.Element, report: Report) -> None:
             continue
         vv = ET.SubElement(el, "VariableValue")
         ET.SubElement(vv, "VariableRef", targetGUID=guid("variable", name))
-        ET.SubElement(vv, kind).text = _xml_text(value)
+        ET.SubElement(vv, kind).text = _cell_text(value)
 
 
 def project_xml(corpus: Corpus, texts: dict[str, SourceText]) -> bytes:
@@ -384,7 +395,8 @@ def project_xml(corpus: Corpus, texts: dict[str, SourceText]) -> bytes:
                          typeOfVariable=kind)
     cases = ET.SubElement(root, "Cases")
     for area in sorted({r.area.name for r in corpus.reports}):
-        case = ET.SubElement(cases, "Case", guid=guid("case", area), name=area_label(area))
+        case = ET.SubElement(cases, "Case", guid=guid("case", area),
+                             name=_cell_text(area_label(area)))
         for report in sorted(corpus.reports, key=lambda r: r.id):
             if report.area.name == area:
                 ET.SubElement(case, "SourceRef", targetGUID=guid("source", report.id))
@@ -402,9 +414,9 @@ def project_xml(corpus: Corpus, texts: dict[str, SourceText]) -> bytes:
 def _text_source(parent: ET.Element, report: Report, source: SourceText,
                  code_guid: dict[str, str], user: str) -> None:
     source_guid = guid("source", report.id)
-    el = ET.SubElement(parent, "TextSource", guid=source_guid, name=report.id,
+    el = ET.SubElement(parent, "TextSource", guid=source_guid, name=_cell_text(report.id),
                           plainTextPath=f"internal://{source_guid}.txt", creatingUser=user)
-    ET.SubElement(el, "Description").text = _xml_text(_source_title(report))
+    ET.SubElement(el, "Description").text = _cell_text(_source_title(report))
     for segment in source.segments:
         finding = segment.finding
         keys = [f"theme:{t}" for t in finding.themes]
@@ -414,7 +426,8 @@ def _text_source(parent: ET.Element, report: Report, source: SourceText,
         selection_id = guid("selection", report.id, str(finding.index))
         sel = ET.SubElement(
             el, "PlainTextSelection", guid=selection_id,
-            name=f"{finding.section_heading or finding.section_kind} #{finding.index}",
+            name=_cell_text(f"{finding.section_heading or finding.section_kind} "
+                            f"#{finding.index}"),
             startPosition=str(segment.start), endPosition=str(segment.end), creatingUser=user,
         )
         for key in dict.fromkeys(keys):

@@ -323,7 +323,7 @@ def _run_in_workers(paths: list[str], jobs: int, timeout: float | None) -> Itera
 class _Worker:
     """One extraction process, fed one path at a time through a pipe."""
 
-    def __init__(self, context: mp.context.BaseContext) -> None:
+    def __init__(self, context: mp.context.ForkContext) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
         self.process.start()
@@ -347,7 +347,8 @@ class _Worker:
     def receive(self) -> Outcome:
         path, self.path = self.path or "", None
         try:
-            return self.connection.recv()
+            outcome: Outcome = self.connection.recv()
+            return outcome
         except (EOFError, OSError):
             self.process.join(1)
             code = self.process.exitcode

@@ -29,6 +29,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from .clean import strip_markup
 from .models import Area, Block, Fieldwork, Metadata, RawDocument, Section
 
 #: Month names and the abbreviations reports use, to month numbers.
@@ -46,17 +47,6 @@ MONTHS: dict[str, int] = {
     "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
-
-#: Canonical grades for the ways reports print them.
-GRADES: dict[str, str] = {
-    "outstanding": "outstanding",
-    "good": "good",
-    "inadequate": "inadequate",
-    "requires improvement": "requires improvement",
-    "require improvement": "requires improvement",
-    "requires improvement to be good": "requires improvement",
-    "require improvement to be good": "requires improvement",
-}
 
 #: Characters made plain before matching (typographic quotes, odd spaces).
 _PLAIN_CHARS: tuple[tuple[str, str], ...] = (
@@ -82,14 +72,13 @@ _SEP = r"\s*(?:to|and|until|[-\u2010\u2011\u2012\u2013\u2014\u2212])\s*"
 _DATE_TEXT = rf"(?P<d>{_DAY})\s+(?P<m>{_MONTH})\s*,?\s+(?P<y>{_YEAR})"
 _DATE_RE = re.compile(rf"\b{_DATE_TEXT}\b", re.IGNORECASE)
 _RANGE_RE = re.compile(
-    rf"\b(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?(?:\s*,?\s+(?P<y1>{_YEAR}))?{_SEP}"
+    rf"\b(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?(?:\s*,\s*{_DAY}\b(?:\s+{_MONTH})?)*(?:\s*,?\s+(?P<y1>{_YEAR}))?{_SEP}"
     rf"(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})\s*,?\s+(?P<y2>{_YEAR})\b"
     rf"|\b{_DATE_TEXT}\b",
     re.IGNORECASE,
 )
 _LETTER_DATE_RE = re.compile(rf"^(?:Date:?\s*)?{_DATE_TEXT}\s*$", re.IGNORECASE)
 _HEADING_MARK_RE = re.compile(r"^[ \t]*#+[ \t]*", re.MULTILINE)
-_TAG_RE = re.compile(r"<[^>\n]{1,40}>")
 #: How many lines at the top of the first page may hold a letter's date.
 _FIRST_LINES = 60
 _SOFT_BREAK_RE = re.compile("\ufffe\\s*")
@@ -105,6 +94,8 @@ _PAREN_RE = re.compile(r"\s*\([^()]*\)")
 
 @dataclass(frozen=True, slots=True)
 class _TypeSignature:
+    """How one inspection type is recognised: its titles, else its signature phrases."""
+
     type: str
     titles: tuple[re.Pattern[str], ...]
     phrases: tuple[re.Pattern[str], ...]
@@ -112,6 +103,8 @@ class _TypeSignature:
 
 @dataclass(frozen=True, slots=True)
 class _Label:
+    """A graded judgement: the key it is stored under and the label printed before the grade."""
+
     key: str
     label: re.Pattern[str]
     head_only: bool
@@ -119,6 +112,8 @@ class _Label:
 
 @dataclass(frozen=True, slots=True)
 class _Config:
+    """``data/report_types.toml``, compiled."""
+
     head_chars: int
     types: tuple[_TypeSignature, ...]
     not_inspection: tuple[tuple[re.Pattern[str], str], ...]
@@ -135,11 +130,13 @@ class _Config:
     bodies: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     focus_patterns: tuple[re.Pattern[str], ...]
     focus_drop_prefixes: tuple[str, ...]
+    grades: dict[str, str]
     labels: dict[str, tuple[_Label, ...]]
-    send_outcomes: tuple[tuple[re.Pattern[str], str], ...]
+    outcomes: dict[str, tuple[tuple[re.Pattern[str], str], ...]]
 
 
 def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    """The patterns compiled as written (they carry their own flags)."""
     return tuple(re.compile(p) for p in patterns)
 
 
@@ -156,9 +153,13 @@ def _config() -> _Config:
                 label=re.compile(f"(?:{row['label']}){judgements['grade']}"),
                 head_only=bool(row.get("head_only", False)),
             )
-            for row in judgements.get(kind, [])
+            for row in rows
         )
-        for kind in ("ilacs", "sif")
+        for kind, rows in judgements["labels"].items()
+    }
+    outcomes = {
+        kind: tuple((re.compile(row["pattern"]), row["outcome"]) for row in rows)
+        for kind, rows in judgements["outcomes"].items()
     }
     return _Config(
         head_chars=int(data["head_chars"]),
@@ -188,15 +189,16 @@ def _config() -> _Config:
         ),
         focus_patterns=_compile_all(data["jtai_focus"]["patterns"]),
         focus_drop_prefixes=tuple(data["jtai_focus"]["drop_prefixes"]),
+        grades={printed.lower(): grade for printed, grade in judgements["grades"].items()},
         labels=labels,
-        send_outcomes=tuple(
-            (re.compile(row["pattern"]), row["outcome"]) for row in judgements["area_send"]
-        ),
+        outcomes=outcomes,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class _Areas:
+    """``data/areas.csv`` as the lookups that name matching needs."""
+
     names: tuple[str, ...]
     lookup: dict[str, str]  # normalised name or alias -> short name
     aliases: dict[str, tuple[str, ...]]  # short name -> formal names, longest first
@@ -305,7 +307,13 @@ class _Text:
                 continue
             break
         self.head = _join(lines)[:head_chars]
+        self._head_lines = lines
         self._full: str | None = None
+
+    @property
+    def head_lines(self) -> list[str]:
+        """The lines of the opening text one by one, normalised (running headers among them)."""
+        return [_normalise(line) for line in self._head_lines]
 
     def after_last(self, headings: tuple[str, ...], count: int) -> str:
         """``count`` lines (normalised) after the last line opening with a heading.
@@ -327,19 +335,14 @@ class _Text:
 
 
 def _strip_markup(text: str) -> str:
-    """Markdown heading marks, bold marks and inline HTML tags, which text extractions carry."""
-    if "**" in text:
-        text = text.replace("**", "")
-    if "__" in text:
-        text = text.replace("__", "")
+    """Markdown heading marks, emphasis, links and HTML tags, which text extractions carry."""
     if "#" in text:
         text = _HEADING_MARK_RE.sub("", text)
-    if "<" in text:
-        text = _TAG_RE.sub("", text)
-    return text
+    return strip_markup(text)
 
 
 def _plain_line(text: str) -> str:
+    """One line with plain characters and no mark-up."""
     return _strip_markup(_plain(text)).strip()
 
 
@@ -352,6 +355,7 @@ def _join(lines: Iterable[str]) -> str:
 
 
 def _normalise(text: str) -> str:
+    """One piece of text normalised like the joined lines."""
     return _join([text])
 
 
@@ -361,13 +365,35 @@ def _normalise(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Title:
+    """A title found in the text: the type it announces, the area it names, where it starts."""
+
     type: str
     name: str | None
     start: int
 
 
-def _find_title(head: str, config: _Config) -> _Title | None:
-    """The earliest title or subject line in the opening text, and the area it names."""
+def _find_title(text: _Text, config: _Config) -> tuple[_Title | None, str | None]:
+    """The report's title (with the area it names) and its inspection type.
+
+    A title is found in the joined opening text when a phrase the pattern
+    knows follows it ("Dear ..."); failing that, the type's signature phrases
+    are tried. A title printed only as a running header runs into the words
+    of the next line, so as a last resort the lines are tried one by one,
+    each ending where the title ends.
+    """
+    title = _earliest_title(text.head, config)
+    if title is not None:
+        return title, title.type
+    kind = _phrase_type(text.head, config)
+    if kind is not None:
+        return None, kind
+    title = next((found for line in text.head_lines
+                  if (found := _earliest_title(line, config)) is not None), None)
+    return title, title.type if title else None
+
+
+def _earliest_title(head: str, config: _Config) -> _Title | None:
+    """The title match that starts first in ``head``, of any type."""
     best: _Title | None = None
     for signature in config.types:
         for pattern in signature.titles:
@@ -390,6 +416,7 @@ def _phrase_type(head: str, config: _Config) -> str | None:
 
 
 def _not_inspection_reason(head: str, config: _Config) -> str:
+    """Why a document without an inspection title is not a report, for its warning."""
     for pattern, reason in config.not_inspection:
         if pattern.search(head):
             return reason
@@ -397,6 +424,7 @@ def _not_inspection_reason(head: str, config: _Config) -> str:
 
 
 def _clean_full_name(name: str, config: _Config) -> str:
+    """The area as a title names it, without the board or partnership words after it."""
     name = _SPACE_RE.sub(" ", name).strip(" ,;:")
     for suffix in config.drop_suffixes:
         if name.lower().endswith(suffix.lower()) and len(name) > len(suffix):
@@ -460,6 +488,7 @@ def _formal_name(name: str, text: str) -> str | None:
 
 
 def _read_area(title: _Title | None, text: _Text, config: _Config) -> tuple[Area, list[str]]:
+    """The area named by the title, else the one the opening text names most; with warnings."""
     warnings: list[str] = []
     full_name = _clean_full_name(title.name, config) if title and title.name else None
     name = resolve_area(full_name) if full_name else None
@@ -487,6 +516,7 @@ def _read_area(title: _Title | None, text: _Text, config: _Config) -> tuple[Area
 
 
 def _iso(day: str, month: str, year: str | int) -> str | None:
+    """An ISO date from printed parts ("1st", "Sept.", "2021"); ``None`` when no such day exists."""
     number = MONTHS.get(month.lower().rstrip("."))
     if number is None:
         return None
@@ -505,7 +535,7 @@ def parse_date(text: str) -> str | None:
 def parse_date_range(text: str) -> tuple[str, str] | None:
     """The first date or date range in the text, as ISO start and end.
 
-    Handles '15 to 26 November 2021', '30 April and 1 May 2025',
+    Handles '15 to 26 November 2021', '30 April and 1 May 2025', '5, 6 and 7 March 2022',
     '26 February 2018–22 March 2018', '30 December to 3 January 2021'
     (the start falls in the previous year) and single dates (start = end).
     """
@@ -542,6 +572,7 @@ def _read_date(text: _Text, config: _Config) -> str | None:
 
 
 def _read_fieldwork(text: _Text, config: _Config) -> Fieldwork:
+    """The dates after the earliest phrase that introduces them (inspection or visit dates)."""
     anchors = sorted(
         match.end() for pattern in config.fieldwork if (match := pattern.search(text.head))
     )
@@ -603,19 +634,26 @@ def _read_focus(text: _Text, area: Area, config: _Config) -> str | None:
     return None
 
 
-def _grade_after(pattern: re.Pattern[str], text: str) -> str | None:
+def _grade_after(pattern: re.Pattern[str], text: str, config: _Config) -> str | None:
     """The canonical grade printed after the first occurrence of a judgement label."""
     match = pattern.search(text)
-    return GRADES.get(_SPACE_RE.sub(" ", match["grade"].lower())) if match else None
+    return config.grades.get(_SPACE_RE.sub(" ", match["grade"].lower())) if match else None
 
 
 def _read_judgements(
     kind: str, text: _Text, sections: list[Section], config: _Config
 ) -> dict[str, str]:
-    if kind == "area-send":
+    """The judgements of the inspection type: graded labels, or an outcome statement.
+
+    Graded labels are read from the cover table in the opening text, then
+    (unless ``head_only``) from the whole report and the section headings.
+    Types judged by an outcome statement (area SEND) take the one printed first.
+    """
+    outcomes = config.outcomes.get(kind)
+    if outcomes:
         hits = [
             (match.start(), outcome)
-            for pattern, outcome in config.send_outcomes
+            for pattern, outcome in outcomes
             if (match := pattern.search(text.head))
         ]
         return {"outcome": min(hits)[1]} if hits else {}
@@ -625,11 +663,11 @@ def _read_judgements(
     headings = " ".join(_normalise(s.heading) for s in sections if s.heading)
     judgements: dict[str, str] = {}
     for label in labels:
-        grade = _grade_after(label.label, text.head)
+        grade = _grade_after(label.label, text.head, config)
         if grade is None and not label.head_only:
-            grade = _grade_after(label.label, text.full)
+            grade = _grade_after(label.label, text.full, config)
             if grade is None and headings:
-                grade = _grade_after(label.label, headings)
+                grade = _grade_after(label.label, headings, config)
         if grade:
             judgements[label.key] = grade
     return judgements
@@ -651,8 +689,7 @@ def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]
     text = _Text(raw, config.head_chars)
     warnings: list[str] = []
 
-    title = _find_title(text.head, config)
-    kind = title.type if title else _phrase_type(text.head, config)
+    title, kind = _find_title(text, config)
     area, area_problems = _read_area(title, text, config)
     warnings.extend(f"{raw.path}: {problem}" for problem in area_problems)
     published = _read_date(text, config)

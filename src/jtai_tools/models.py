@@ -51,7 +51,8 @@ class Line:
     """One printed line of a page, as the reader found it.
 
     The layout fields are ``None`` for text input, where there is no layout.
-    ``top`` is measured from the top of the page, in points.
+    ``x0`` and ``top`` are measured from the top left of the page as it is
+    displayed (turned by its /Rotate entry), in points.
     """
 
     text: str
@@ -137,6 +138,8 @@ class Finding:
 
 @dataclass(slots=True)
 class Source:
+    """The file a report was read from: its path, content hash, format and page count."""
+
     path: str
     sha256: str
     format: SourceFormat
@@ -145,12 +148,16 @@ class Source:
 
 @dataclass(slots=True)
 class Area:
+    """A local authority: its short name (the key for comparisons) and the name as printed."""
+
     name: str
     full_name: str | None = None
 
 
 @dataclass(slots=True)
 class Fieldwork:
+    """The first and last days inspectors were on site, as ISO dates."""
+
     start: str | None = None
     end: str | None = None
 

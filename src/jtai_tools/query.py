@@ -26,12 +26,10 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from .models import Report
-from .store import DEFAULT_DB, StoreError, connect, ensure_schema, load_reports
+from .store import DEFAULT_DB, load_report, open_connection, report_ids
 
 if TYPE_CHECKING:  # pandas is imported when a DataFrame is built: `jtai compare` needs none
     import pandas as pd
-
-TABLE_GROUPINGS: tuple[str, ...] = ("area", "year", "type", "area-year")
 
 #: A fuzzy area match must score at least this (0-100) to be taken ...
 AREA_MIN_SCORE = 80.0
@@ -74,7 +72,8 @@ class Filters:
 
     def report_sql(self, alias: str = "r") -> tuple[str, list[Any]]:
         """SQL conditions (joined with AND, always at least ``1``) on the reports table."""
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list[Any] = []
         if self.area:
             areas = [self.area] if isinstance(self.area, str) else list(self.area)
             where.append(f"{alias}.area IN ({','.join('?' * len(areas))})")
@@ -126,6 +125,7 @@ class Database:
         self.close()
 
     def close(self) -> None:
+        """Close the connection (what leaving the ``with`` block does)."""
         self.conn.close()
 
     # -- areas and reports -------------------------------------------------
@@ -182,11 +182,11 @@ class Database:
 
     def report(self, report_id: str) -> Report | None:
         """One stored report, or None."""
-        found = load_reports(self.conn, [report_id])
-        return found[0] if found else None
+        return load_report(self.conn, report_id)
 
     def report_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
+        """Ids of the stored reports, sorted."""
+        return report_ids(self.conn)
 
     # -- findings ---------------------------------------------------------
 
@@ -321,12 +321,8 @@ class Database:
             + (" LIMIT ?" if limit else "")
         )
         params: list[Any] = [match, *rparams, *fparams] + ([limit] if limit else [])
-        try:
-            rows = self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "fts5" in str(exc) or "syntax" in str(exc) or "no such column" in str(exc):
-                raise SearchSyntaxError(f"cannot search for {query!r}: {exc}") from None
-            raise
+        self._check_match(query, match)
+        rows = self.conn.execute(sql, params).fetchall()
         themes, _, _ = self._tags([r[0] for r in rows])
         records = []
         for r in rows:
@@ -341,20 +337,29 @@ class Database:
                    "section_heading", "finding_index", "text", "hits", "score", "themes"]
         return pd.DataFrame(records, columns=columns)
 
+    def _check_match(self, query: str, match: str) -> None:
+        """Raise :class:`SearchSyntaxError` when FTS5 cannot parse ``match``.
+
+        The expression is tried alone, so that every error it raises is about
+        the query (FTS5 words them many ways: "syntax error", "no such column",
+        "unterminated string", "unknown special query"...), while an error of
+        the full search still surfaces as what it is.
+        """
+        try:
+            self.conn.execute(
+                "SELECT rowid FROM findings_fts WHERE findings_fts MATCH ? LIMIT 1", (match,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if any(word in str(exc) for word in ("locked", "busy", "no such table")):
+                raise
+            reason = str(exc).rstrip(": ")  # "unknown special query: " ends bare
+            raise SearchSyntaxError(f"cannot search for {query!r}: {reason}") from None
+
 
 def open_db(path: str | Path = DEFAULT_DB) -> Database:
     """Open an existing jtai database (raises :class:`StoreError` when missing or unusable)."""
     path = Path(path)
-    conn = connect(path, create=False)
-    try:
-        ensure_schema(conn, path)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(f"{path}: not a jtai database ({exc})") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return Database(path, conn)
+    return Database(path, open_connection(path, create=False))
 
 
 def _normal(name: str) -> str:
@@ -366,6 +371,9 @@ def resolve_name(name: str, choices: Sequence[str], what: str = "area") -> str:
     wanted = _normal(name)
     if not wanted:
         raise AreaError(name, f"empty {what} name", [])
+    if not choices:
+        held = "reports" if what == "area" else f"{what}s"
+        raise AreaError(name, f"unknown {what} {name!r}: the database holds no {held}", [])
     normal = {_normal(c): c for c in choices}
     if wanted in normal:
         return normal[wanted]
@@ -389,9 +397,9 @@ _OPERATORS = frozenset({"OR", "AND", "NOT"})
 def fts_query(text: str) -> str:
     """Turn what a user typed into a safe FTS5 query.
 
-    Every word and "phrase" is quoted (so ``-``, ``:``, ``(`` and column-like
-    ``word:`` are plain text); OR/AND/NOT between terms stay operators and a
-    trailing ``*`` stays a prefix search.
+    Every word and "phrase" is quoted (so ``-``, ``:``, ``(``, ``NEAR`` and
+    column-like ``word:`` are plain text); OR/AND/NOT between terms stay
+    operators and a trailing ``*`` stays a prefix search.
     """
     if text.count('"') % 2:
         raise SearchSyntaxError(f"cannot search for {text!r}: a double quote is not closed")
@@ -403,21 +411,40 @@ def fts_query(text: str) -> str:
         term = phrase if phrase else word
         prefix = not phrase and term.endswith("*") and len(term) > 1
         term = term.rstrip("*") if prefix else term
-        if not re.search(r"\w", term):
-            continue
-        parts.append('"' + term.replace('"', '""') + '"' + ("*" if prefix else ""))
-    while parts and parts[0] in _OPERATORS:
-        parts.pop(0)
-    while parts and parts[-1] in _OPERATORS:
-        parts.pop()
-    cleaned: list[str] = []
-    for part in parts:  # drop doubled operators ("a OR OR b")
-        if part in _OPERATORS and cleaned and cleaned[-1] in _OPERATORS:
-            continue
-        cleaned.append(part)
+        if re.search(r"\w", term):
+            parts.append('"' + term.replace('"', '""') + '"' + ("*" if prefix else ""))
+    cleaned = _join_operators(text, parts)
     if not cleaned:
         raise SearchSyntaxError(f"cannot search for {text!r}: no words to look for")
     return " ".join(cleaned)
+
+
+def _join_operators(text: str, parts: list[str]) -> list[str]:
+    """Quoted terms with at most one operator between two of them.
+
+    FTS5's NOT is binary ("a NOT b"): a NOT with no words before it, or after
+    OR, would have to be dropped, and that searches for the opposite of what
+    was asked, so it is refused. "AND NOT" is NOT; a repeated operator counts
+    once; a dangling AND/OR at either end is ignored.
+    """
+    out: list[str] = []
+    for part in parts:
+        if part not in _OPERATORS:
+            out.append(part)
+        elif not out or out[-1] not in _OPERATORS:
+            if part == "NOT" and not out:
+                raise SearchSyntaxError(f"cannot search for {text!r}: NOT needs words before "
+                                        'it, as in "meetings NOT strategy"')
+            if out:
+                out.append(part)
+        elif part == "NOT" and out[-1] == "OR":
+            raise SearchSyntaxError(f"cannot search for {text!r}: OR NOT cannot be searched; "
+                                    "search the two parts separately")
+        elif part == "NOT":
+            out[-1] = "NOT"  # "a AND NOT b" is "a NOT b"
+    while out and out[-1] in _OPERATORS:
+        out.pop()
+    return out
 
 
 def split_highlight(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -74,6 +75,7 @@ def read_document(path: str | Path, data: bytes | None = None) -> RawDocument:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; every way of not getting them becomes a one-line :class:`InputError`."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -118,6 +120,7 @@ _OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
 
 
 def _looks_like_text(sample: bytes) -> bool:
+    """Whether almost every byte is printable or a line break (UTF-8 and cp1252 text pass)."""
     if not sample:
         return False
     text_like = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in sample)
@@ -125,6 +128,7 @@ def _looks_like_text(sample: bytes) -> bool:
 
 
 def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
+    """A PDF's pages of lines; pdfium's errors become messages a user can act on."""
     problem = _sniff_not_pdf(data)
     if problem:
         raise InputError(path, problem)
@@ -163,21 +167,23 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
     """The page's lines, each with the font and position of its first letter."""
     page = pdf[index]
     try:
-        height = float(page.get_height())
+        frame = _PageFrame.of(page)
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range()
             same_indexing = textpage.count_chars() == len(text)
             lines: list[Line] = []
             handle = textpage.raw
+            if same_indexing:
+                text = _blank_footnote_markers(handle, text)
             for match in _LINE.finditer(text):
                 raw_line = match.group()
-                if not raw_line.strip():
+                if not raw_line.replace(_BLANK, "").strip():
                     continue
                 if not same_indexing:
                     lines.append(Line(text=raw_line, page=index + 1))
                     continue
-                lines.append(_line_with_layout(handle, raw_line, match.start(), index + 1, height))
+                lines.append(_line_with_layout(handle, raw_line, match.start(), index + 1, frame))
             return lines
         finally:
             textpage.close()
@@ -185,7 +191,82 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
         page.close()
 
 
-def _line_with_layout(handle: object, text: str, start: int, page: int, height: float) -> Line:
+#: Digits printed against the word or stop before them: candidates for footnote markers.
+#: (Written to start with the digit, which lets the regex engine skip ahead fast.)
+_GLUED_DIGITS = re.compile(r"\d(?:(?<=[^\W\d_]\d)|(?<=[.,;:)'\u2019\"]\d))\d{0,2}(?!\d)")
+#: A footnote number is raised and set smaller than the text it follows (two thirds, as a rule).
+_SUPERSCRIPT_RATIO = 0.8
+#: Stands in for a removed footnote marker until the line is cut out, keeping char indexes.
+_BLANK = "\u200b"
+_BREAK_AFTER_MARKER = re.compile("(?<=" + _BLANK + r")\r?\n(?=[.,;:!?)\]]+ *(?:\r?\n|\Z))")
+
+
+def _blank_footnote_markers(handle: pdfium_c.FPDF_TEXTPAGE, text: str) -> str:
+    """The page text with footnote numbers ("in poverty⁴") blanked out.
+
+    A number glued to a word is a footnote marker only when it is set smaller
+    than the letter before it ("S47" and "Year11" keep their digits). Blanks
+    keep every character at its index, so the layout of each line can still
+    be looked up; they are removed from the lines' text.
+    """
+    found = [match for match in _GLUED_DIGITS.finditer(text)
+             if _is_raised(handle, match.start())]
+    if not found:
+        return text
+    pieces: list[str] = []
+    position = 0
+    for match in found:
+        pieces += [text[position:match.start()], _BLANK * (match.end() - match.start())]
+        position = match.end()
+    text = "".join(pieces) + text[position:]
+    # The raised number makes pdfium break the line: a stop after it lands on a line of its own.
+    return _BREAK_AFTER_MARKER.sub(lambda m: _BLANK * len(m.group()), text)
+
+
+def _is_raised(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+    """Whether the character at ``char`` is set smaller than the one before it."""
+    size = float(pdfium_c.FPDFText_GetFontSize(handle, char))
+    before = float(pdfium_c.FPDFText_GetFontSize(handle, char - 1))
+    return 0 < size < before * _SUPERSCRIPT_RATIO
+
+
+@dataclass(frozen=True, slots=True)
+class _PageFrame:
+    """The page as a reader sees it: its crop box, turned by the page's /Rotate.
+
+    pdfium gives glyph boxes in the unturned page space, bottom-up; later
+    stages measure from the top left of the page as displayed, so a landscape
+    table printed on a turned portrait page keeps its line order and margins.
+    """
+
+    rotation: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+    height: float
+
+    @classmethod
+    def of(cls, page: pdfium.PdfPage) -> _PageFrame:
+        """The frame of one open page."""
+        left, bottom, right, top = page.get_cropbox()
+        return cls(rotation=page.get_rotation() % 360, left=left, bottom=bottom, right=right,
+                   top=top, height=float(page.get_height()))
+
+    def place(self, box: pdfium_c.FS_RECTF) -> tuple[float, float]:
+        """(x0, top) of a glyph box on the displayed page, in points from its top left."""
+        if self.rotation == 90:
+            return box.bottom - self.bottom, box.left - self.left
+        if self.rotation == 180:
+            return self.right - box.right, box.bottom - self.bottom
+        if self.rotation == 270:
+            return self.top - box.top, self.right - box.right
+        return box.left - self.left, self.top - box.top
+
+
+def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, page: int,
+                      frame: _PageFrame) -> Line:
+    """A line with the font size, weight and displayed position of its first letter."""
     offset = 0
     while offset < len(text) - 1 and text[offset] in _LEAD_SKIP:
         offset += 1
@@ -197,18 +278,20 @@ def _line_with_layout(handle: object, text: str, start: int, page: int, height: 
     # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
     box = pdfium_c.FS_RECTF()
     pdfium_c.FPDFText_GetLooseCharBox(handle, start, ctypes.byref(box))
+    x0, top = frame.place(box)
     return Line(
-        text=text,
+        text=text.replace(_BLANK, "") if _BLANK in text else text,
         page=page,
         size=round(size, 1),
         bold=bold,
-        x0=round(box.left, 1),
-        top=round(height - box.top, 1),
-        page_height=round(height, 1),
+        x0=round(x0, 1),
+        top=round(top, 1),
+        page_height=round(frame.height, 1),
     )
 
 
-def _font_name_is_bold(handle: object, char: int) -> bool:
+def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+    """Whether the font's name says bold: some fonts report a normal weight."""
     buffer = ctypes.create_string_buffer(96)
     flags = ctypes.c_int()
     pdfium_c.FPDFText_GetFontInfo(handle, char, buffer, 96, ctypes.byref(flags))
@@ -221,6 +304,7 @@ _TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _read_text(path: Path, data: bytes, digest: str) -> RawDocument:
+    """A text extraction's pages of lines: any line ending, a byte order mark or none."""
     warnings: list[str] = []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:

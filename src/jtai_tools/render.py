@@ -16,7 +16,6 @@ for slides and board papers, byte for byte the same for the same input.
 from __future__ import annotations
 
 import html
-import importlib
 import io
 import itertools
 import re
@@ -28,9 +27,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .codebook import CodebookError, load_codebook
+from .compare import ReportComparison, compare_reports
 from .models import INSPECTION_TYPES, Report
 from .query import AreaError, Database, open_db
-from .store import StoreError
+from .store import StoreError, load_reports
 
 ImageFormat = Literal["png", "svg"]
 
@@ -69,10 +70,11 @@ class Corpus:
     labels: dict[str, str] = field(default_factory=dict)
     areas: list[str] = field(default_factory=list)
     db: Path | None = None
-    #: area → its consecutive inspections compared (None: comparison unavailable)
-    recurring: dict[str, list[Any] | None] = field(default_factory=dict)
+    #: area → each pair of its consecutive inspections (with findings) compared
+    recurring: dict[str, list[ReportComparison]] = field(default_factory=dict)
 
     def label(self, theme: str) -> str:
+        """A theme's label from the codebook, or its id when the codebook lacks it."""
         return self.labels.get(theme, theme)
 
 
@@ -127,12 +129,12 @@ def area_label(name: str) -> str:
 def codebook_themes() -> list[tuple[str, str, str]]:
     """(id, label, description) of every codebook theme, in codebook order.
 
-    Imported lazily: when the codebook cannot be loaded, outputs fall back to
-    theme ids as labels rather than failing.
+    When the codebook cannot be read, outputs fall back to theme ids as
+    labels: a report of stored findings is still worth having.
     """
     try:
-        codebook = importlib.import_module("jtai_tools.codebook").load_codebook()
-    except (ImportError, AttributeError, OSError, ValueError):
+        codebook = load_codebook()
+    except (CodebookError, OSError):
         return []
     return [(t.id, t.label or t.id, t.description or "") for t in codebook.themes]
 
@@ -165,7 +167,10 @@ def load_corpus(db: str | Path, areas: Sequence[str] = ()) -> Corpus:
         order = {name: i for i, name in enumerate(names)}
         listing = listing.assign(_area=listing["area"].map(order), _date=listing["date"].fillna(""))
         listing = listing.sort_values(["_area", "_date", "report_id"], kind="stable")
-        reports = [r for r in map(database.report, listing["report_id"]) if r is not None]
+        # one read for all reports (not one per report); every report when none are named
+        loaded = load_reports(database.conn, list(listing["report_id"]) if areas else None)
+        by_id = {r.id: r for r in loaded}
+        reports = [by_id[rid] for rid in listing["report_id"]]
         findings = database.findings(area=names)
         # documents without findings (e.g. partnership arrangements) have no points to compare
         recurring = {
@@ -287,7 +292,7 @@ def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> str:
     out, pos = [], 0
     for start, end, kinds, labels in merged:
         out.append(_esc(text[pos:start]))
-        classes = " ".join(f"ev-{k}" for k in sorted(kinds))
+        classes = " ".join(f"ev-{_slug(k)}" for k in sorted(kinds))  # kinds are data too
         out.append(f'<mark class="ev {classes}" title="{_esc(", ".join(sorted(labels)))}">'
                    f"{_esc(text[start:end])}</mark>")
         pos = end
@@ -370,18 +375,13 @@ def _theme_sections(heat: Heatmap, corpus: Corpus) -> str:
     return "".join(parts)
 
 
-def recurring_points(database: Database, report_ids: Sequence[str]) -> list[Any] | None:
-    """Each consecutive pair of one area's inspections compared, oldest first, or None.
+def recurring_points(database: Database, report_ids: Sequence[str]) -> list[ReportComparison]:
+    """Each consecutive pair of one area's inspections compared, oldest first.
 
-    The comparison (which improvement points came back, matched by meaning
-    rather than exact words) belongs to :mod:`jtai_tools.compare`; None means
-    that module is not installed, and the page says so rather than guessing.
+    Which improvement points came back is matched by meaning rather than
+    exact words, as ``jtai compare AREA@YEAR AREA@YEAR`` does.
     """
-    try:
-        compare = importlib.import_module("jtai_tools.compare")
-    except ImportError:
-        return None
-    return [compare.compare_reports(database, earlier, later)
+    return [compare_reports(database, earlier, later)
             for earlier, later in itertools.pairwise(report_ids)]
 
 
@@ -389,14 +389,7 @@ def _recurring_section(corpus: Corpus) -> str:
     by_id = {r.id: r for r in corpus.reports}
     parts = []
     for area in dict.fromkeys(r.area.name for r in corpus.reports):
-        comparisons = corpus.recurring.get(area)
-        if comparisons is None:
-            parts.append(
-                f'<div class="gap" data-area="{_esc(area)}"><h3>{_esc(area_label(area))}</h3><p>'
-                "Not available: this installation cannot compare improvement points "
-                "across inspections.</p></div>"
-            )
-            continue
+        comparisons = corpus.recurring.get(area, [])
         parts.append(f"<h3>{_esc(area_label(area))}</h3>")
         if not comparisons:
             parts.append('<p class="none">Only one inspection with findings: nothing to '
@@ -406,7 +399,10 @@ def _recurring_section(corpus: Corpus) -> str:
     return "".join(parts)
 
 
-def _comparison_block(comparison: Any, by_id: dict[str, Report], corpus: Corpus) -> str:
+def _comparison_block(comparison: ReportComparison, by_id: dict[str, Report],
+                      corpus: Corpus) -> str:
+    """Two inspections: the concerns in both, and a table of the points that came back."""
+
     def name(report_id: str) -> str:
         r = by_id.get(report_id)
         if r is None:
@@ -512,8 +508,10 @@ def heatmap_image(corpus: Corpus, fmt: ImageFormat = "png") -> bytes:
     heat = build_heatmap(corpus)
     themes = heat.themes or ["(no themes tagged)"]
     n_rows, n_cols = len(themes), max(len(heat.columns), 1)
+    # labels come from documents: "$...$" in an area name is text, not mathtext
     with matplotlib.rc_context({"svg.hashsalt": "jtai", "svg.fonttype": "none",
-                                "font.family": "DejaVu Sans", "font.size": 9}):
+                                "font.family": "DejaVu Sans", "font.size": 9,
+                                "text.parse_math": False}):
         # the Agg canvas is attached to this figure only: no global backend switch, so
         # a notebook's own plotting is left alone
         fig = Figure(figsize=(3.6 + 1.2 * n_cols, 1.2 + 0.32 * n_rows), dpi=150)

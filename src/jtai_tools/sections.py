@@ -29,6 +29,7 @@ from .clean import (
     heading_key,
     heading_kind,
     is_back_matter,
+    is_bullet,
     is_grade,
     is_list_sublabel,
     is_sublabel,
@@ -102,6 +103,7 @@ def split_sections(blocks: list[Block]) -> list[Section]:
 
 
 def _same_heading(left: str, right: str) -> bool:
+    """Whether two headings read the same, whatever their case, quotes and final stop."""
     return heading_key(left).lower() == heading_key(right).lower()
 
 
@@ -134,6 +136,7 @@ def _after_judgements(table: _Open, sections: list[Section], page: int) -> _Open
 
 
 def _close(open_: _Open, sections: list[Section]) -> None:
+    """File the open section's blocks as paragraphs and items; an empty untitled one is dropped."""
     section = open_.section
     if not section.heading and not open_.blocks:
         return
@@ -165,17 +168,40 @@ def _list_content(blocks: list[Block]) -> tuple[list[str], list[str]]:
     paragraphs: list[str] = []
     items: list[str] = []
     has_items = any(b.kind == "item" for b in blocks)
+    lead: Block | None = None  # the latest item ending in a colon: its sub-points may follow
     for block in blocks:
         if block.kind == "item":
-            if block.level > 0 and items:
+            if items and (block.level > 0 or (lead is not None and _completes(lead, block))):
                 items[-1] = f"{items[-1]} {block.text}"
             else:
                 items.append(block.text)
+                lead = block if block.text.endswith(":") else None
         elif has_items or block.text.endswith(":"):
             paragraphs.append(block.text)
         else:
             items.append(block.text)
     return paragraphs, items
+
+
+def _completes(lead: Block, block: Block) -> bool:
+    """Whether an item printed at the lead-in's own level is one of the lead-in's points.
+
+    Text extractions lose the indent of sub-bullets, so a point is known by a
+    marker of another kind than the lead-in's (bullets under "1.") or by a
+    lower-case start (the lead-in's sentence going on).
+    """
+    return _marker_kind(block.marker) != _marker_kind(lead.marker) \
+        or bool(_LOWER_START.match(block.text))
+
+
+def _marker_kind(marker: str | None) -> str:
+    """The kind of label that opened an item: "bullet", "number" or "letter"."""
+    if marker is None or is_bullet(marker):
+        return "bullet"
+    return "number" if marker.strip("(")[:1].isdigit() else "letter"
+
+
+_LOWER_START = re.compile(r"[a-z]")
 
 
 def _paragraph_groups(blocks: list[Block]) -> bool:
@@ -184,7 +210,7 @@ def _paragraph_groups(blocks: list[Block]) -> bool:
     for index, block in enumerate(blocks[:-1]):
         if block.kind == "paragraph" and blocks[index + 1].kind == "item":
             led += 1
-            if blocks[index + 1].marker and blocks[index + 1].marker[:1].isdigit():
+            if _marker_kind(blocks[index + 1].marker) == "number":
                 return False
     if led == 0:
         return False
@@ -194,6 +220,7 @@ def _paragraph_groups(blocks: list[Block]) -> bool:
 
 
 def _grouped_items(blocks: list[Block]) -> list[str]:
+    """Items of a list of paragraphs each completed by its bullets: one item per paragraph."""
     items: list[str] = []
     for block in blocks:
         if block.kind == "paragraph" or not items:
@@ -225,13 +252,6 @@ def build_findings(sections: list[Section]) -> list[Finding]:
     return findings
 
 
-#: Words that end with a full stop without ending a sentence.
-ABBREVIATIONS: frozenset[str] = frozenset({
-    "e.g", "i.e", "eg", "ie", "no", "nos", "dr", "mr", "mrs", "ms", "st", "vs", "cf", "approx",
-    "prof", "cllr", "rev", "fig", "para", "paras", "ref", "sect", "vol", "pp", "p", "op",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-})
-
 _BOUNDARY = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+(?=[\"'\u2018\u201c(\[]?[A-Z0-9£])")
 _LAST_WORD = re.compile(r"(\S+)$")
 
@@ -240,10 +260,11 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph, rule-based.
 
     A full stop, question or exclamation mark followed by a space and a
-    capital (or digit) ends a sentence, except after an abbreviation ("e.g.",
-    "No.", "Dr.") or an initial ("J. Smith"). Decimals never have a space
-    after the point, so "48.5" is safe.
+    capital (or digit) ends a sentence, except after an abbreviation of the
+    vocabulary ("e.g.", "No.", "Dr.") or an initial ("J. Smith"). Decimals
+    never have a space after the point, so "48.5" is safe.
     """
+    abbreviations = vocabulary().abbreviations
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -251,7 +272,7 @@ def split_sentences(text: str) -> list[str]:
         word = _LAST_WORD.search(before)
         if word and match.group()[0] == ".":
             token = word.group(1).rstrip(".").lstrip("(\"'\u2018\u201c").lower()
-            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            if token in abbreviations or (len(token) == 1 and token.isalpha()):
                 continue
         sentence = text[start:match.end()].strip()
         if sentence:

@@ -22,11 +22,11 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .models import (
     Area,
@@ -36,8 +36,11 @@ from .models import (
     Report,
     Section,
     Source,
+    report_from_dict,
     to_dict,
 )
+
+T = TypeVar("T")
 
 DEFAULT_DB = Path("jtai.db")
 
@@ -179,7 +182,7 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
-def _retry_busy(action: Any, attempts: int = 50) -> Any:
+def _retry_busy(action: Callable[[], T], attempts: int = 50) -> T:
     """Run ``action``, retrying while another process holds a lock.
 
     Switching to WAL can report SQLITE_BUSY without consulting the busy
@@ -194,7 +197,7 @@ def _retry_busy(action: Any, attempts: int = 50) -> Any:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    return None
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 @contextmanager
@@ -227,7 +230,7 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
         for data in legacy:
-            report = report_from_json(data)
+            report = report_from_dict(data)
             _write_report(conn, report, _now())
             if version == 0:  # the first layout kept no history
                 _note_source(conn, report, _now())
@@ -274,14 +277,8 @@ def _legacy_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return rows
 
 
-def report_from_json(data: dict[str, Any]) -> Report:
-    """:func:`models.report_from_dict`, imported lazily to keep this module's imports flat."""
-    from .models import report_from_dict
-
-    return report_from_dict(data)
-
-
 def _now() -> str:
+    """UTC to the second: what ``source_history`` and ``extracted_at`` record."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -409,6 +406,36 @@ def _note_source(conn: sqlite3.Connection, report: Report, now: str) -> None:
     )
 
 
+def open_connection(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+    """A connection to a database whose schema is current (created or migrated if needed).
+
+    Shared by :class:`Store` and :func:`jtai_tools.query.open_db` so that a
+    file that is not a jtai database, or one written by a newer jtai, is
+    refused the same way (:class:`StoreError`) whichever opens it.
+    """
+    conn = connect(path, create=create)
+    try:
+        ensure_schema(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a jtai database ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def report_ids(conn: sqlite3.Connection) -> list[str]:
+    """Ids of the stored reports, sorted."""
+    return [r[0] for r in conn.execute("SELECT id FROM reports ORDER BY id")]
+
+
+def load_report(conn: sqlite3.Connection, report_id: str) -> Report | None:
+    """One stored report rebuilt as a :class:`Report`, or None."""
+    found = load_reports(conn, [report_id])
+    return found[0] if found else None
+
+
 class Store:
     """A jtai database. Use as a context manager or call :meth:`close`.
 
@@ -418,15 +445,7 @@ class Store:
 
     def __init__(self, path: str | Path = DEFAULT_DB) -> None:
         self.path = Path(path)
-        self.conn = connect(self.path)
-        try:
-            ensure_schema(self.conn, self.path)
-        except sqlite3.DatabaseError as exc:
-            self.conn.close()
-            raise StoreError(f"{self.path}: not a jtai database ({exc})") from exc
-        except BaseException:
-            self.conn.close()
-            raise
+        self.conn = open_connection(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -435,6 +454,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        """Close the connection (what leaving the ``with`` block does)."""
         self.conn.close()
 
     def known_sha256(self, sha256: str) -> str | None:
@@ -496,12 +516,12 @@ class Store:
         return found is not None
 
     def report_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
+        """Ids of the stored reports, sorted."""
+        return report_ids(self.conn)
 
     def report(self, report_id: str) -> Report | None:
         """One stored report rebuilt as a :class:`Report`, or None."""
-        reports = load_reports(self.conn, [report_id])
-        return reports[0] if reports else None
+        return load_report(self.conn, report_id)
 
     def reports(self) -> list[Report]:
         """Every stored report, ordered by id."""
@@ -518,6 +538,7 @@ class Store:
                 for r in rows]
 
     def integrity_check(self) -> str:
+        """SQLite's own check of the file: "ok" when it is sound."""
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 

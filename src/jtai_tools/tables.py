@@ -20,11 +20,14 @@ import json
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .models import POLARITIES
+
+if TYPE_CHECKING:  # query imports this module lazily; the import here is for types only
+    from .query import Filters
 
 FORMATS: tuple[str, ...] = ("csv", "md", "json")
 
@@ -34,6 +37,9 @@ _GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "type": [("inspection_type", "r.inspection_type")],
     "area-year": [("area", "r.area"), ("year", "r.year")],
 }
+
+#: What ``--by`` accepts.
+GROUPINGS: tuple[str, ...] = tuple(_GROUP_COLUMNS)
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,14 +53,14 @@ def theme_table(
     conn: sqlite3.Connection,
     by: str = "area",
     polarity: str | None = None,
-    filters: Any = None,
+    filters: Filters | None = None,
 ) -> pd.DataFrame:
     """The theme table as a DataFrame (see the module docstring for its columns).
 
     ``filters`` is a :class:`jtai_tools.query.Filters` (area/type/since).
     """
     if by not in _GROUP_COLUMNS:
-        raise TableError(f"--by {by!r}: expected one of {', '.join(_GROUP_COLUMNS)}")
+        raise TableError(f"--by {by!r}: expected one of {', '.join(GROUPINGS)}")
     if polarity is not None and polarity not in POLARITIES:
         raise TableError(f"--polarity {polarity!r}: expected one of {', '.join(POLARITIES)}")
     groups = _GROUP_COLUMNS[by]
@@ -68,12 +74,16 @@ def theme_table(
     outer_counts = ", ".join(f"SUM(p.{_sql_name(p)})" for p in polarities)
     pwhere = "t.polarity = ?" if polarity else "1"
     rwhere = "1" if where == "1" else f"t.report_id IN (SELECT r.id FROM reports r WHERE {where})"
+    # sorted by SQLite (byte order of UTF-8 is code point order, as Python sorts),
+    # missing years last
+    order = ", ".join(f"{expr} IS NULL, {expr}" for _, expr in groups)
     rows = conn.execute(
         f"SELECT {exprs}, p.theme, SUM(p.n), {outer_counts}, COUNT(*) FROM ("
         f" SELECT t.report_id, t.theme, COUNT(*) AS n, {inner_counts}"
         f" FROM finding_themes t WHERE {pwhere} AND {rwhere}"
         " GROUP BY t.report_id, t.theme"
-        f") p JOIN reports r ON r.id = p.report_id GROUP BY {exprs}, p.theme",
+        f") p JOIN reports r ON r.id = p.report_id GROUP BY {exprs}, p.theme"
+        f" ORDER BY {order}, p.theme",
         [*([polarity] if polarity else []), *([] if where == "1" else params)],
     ).fetchall()
     sizes = {
@@ -89,7 +99,6 @@ def theme_table(
         reports = row[-1]
         total = sizes.get(key, 0)
         records.append([*row, total, round(reports / total, 3) if total else 0.0])
-    records.sort(key=lambda rec: tuple(_sort_key(v) for v in rec[: len(names) + 1]))
     frame = pd.DataFrame(records, columns=columns)
     for col in ["findings", *polarities, "reports", "group_reports"]:
         frame[col] = frame[col].astype("int64")
@@ -99,17 +108,18 @@ def theme_table(
 
 
 def _sql_name(polarity: str) -> str:
+    """A column alias for a polarity (aliases cannot hold "-")."""
     return "n_" + polarity.replace("-", "_")
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    """Missing values (an undated report's year) sort last; others in natural order."""
-    return (1, 0) if value is None else (0, value)
+def is_missing(value: Any) -> bool:
+    """None, pandas' NA or a float NaN: what every rendering shows as an empty cell."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def cell_text(value: Any) -> str:
     """A cell as text: empty for missing, integers plainly, floats with three decimals."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return ""
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -127,8 +137,7 @@ def _columns(frame: pd.DataFrame) -> list[tuple[list[Any], list[str], bool]]:
     out = []
     for name in frame.columns:
         series = frame[name]
-        values = [None if v is pd.NA or v is None or (isinstance(v, float) and v != v) else v
-                  for v in series.tolist()]
+        values = [None if is_missing(v) else v for v in series.tolist()]
         numeric = pd.api.types.is_numeric_dtype(series)
         if pd.api.types.is_float_dtype(series):
             values = [None if v is None else round(v, 3) for v in values]
@@ -143,8 +152,8 @@ _NEEDS_QUOTES = re.compile(r'[,"\n\r]')
 
 
 def _csv_field(text: str) -> str:
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
+    """One CSV field: neutralised, then quoted when it holds a comma, quote or line break."""
+    text = neutralise(text)
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text

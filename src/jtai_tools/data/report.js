@@ -37,5 +37,8 @@
     panel.hidden = true;
   });
 
-  if (location.hash.length > 1) { show(decodeURIComponent(location.hash.slice(1))); }
+  // a hand-edited link may carry a malformed escape: open nothing rather than stop
+  if (location.hash.length > 1) {
+    try { show(decodeURIComponent(location.hash.slice(1))); } catch (e) { /* no panel */ }
+  }
 })();
