@@ -174,3 +174,13 @@ def test_acronyms_are_a_pattern_kind_and_are_checked(tmp_path: Path) -> None:
     path.write_text('[[theme]]\nid = "bad"\nacronyms = [3]\n', encoding="utf-8")
     with pytest.raises(CodebookError, match=r"mine.toml:1"):
         load_codebook(path, extend=False)
+
+
+def test_default_agency_per_inspection_type_must_name_an_agency(tmp_path: Path) -> None:
+    path = tmp_path / "agencies.toml"
+    body = '[[agency]]\nid = "police"\nphrases = ["police"]\n'
+    path.write_text(f'[default_for]\narea-send = "police"\n\n{body}', encoding="utf-8")
+    assert load_agencies(path).default_for == {"area-send": "police"}
+    path.write_text(f'[default_for]\narea-send = "courts"\n\n{body}', encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"agencies.toml:2: \[default_for\] 'area-send'"):
+        load_agencies(path)

@@ -335,3 +335,85 @@ def test_an_organisations_culture_is_not_equality_and_diversity(tagger: Tagger) 
     assert "equality-diversity" not in organisation.themes
     family = tag(tagger, "Assessments consider each child's culture and identity.", "improve")
     assert "equality-diversity" in family.themes
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("The strategy was co-produced with children and young people.", "voice-of-child"),
+        ("Services are co-produced by young people and their families.", "voice-of-child"),
+        ("Pathway plans should involve them in planning their future.", "voice-of-child"),
+        ("Information is not made available to carers before a placement.", "information-sharing"),
+        ("Practitioners lack access to pertinent information about families.",
+         "information-sharing"),
+        ("Teams are working more effectively together than last year.", "partnership-working"),
+        ("The council works more closely with housing providers.", "partnership-working"),
+        ("Leaders want a partnership approach to reducing exclusions.", "partnership-working"),
+        ("The board does not monitor the quality of services it oversees.", "quality-assurance"),
+        ("Leaders track the impact of each placement on attainment.", "quality-assurance"),
+        ("Each young person is offered an independent visitor.", "children-in-care"),
+        ("The local offer for care leavers is generous.", "care-leavers"),
+        ("Completed early help assessments are thorough.", "early-help"),
+    ],
+)
+def test_theme_patterns_for_paraphrases(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme in tag(tagger, text).themes
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Some pupils are missing out on full-time lessons.", "missing-children"),
+        ("Leaders are missing opportunities to commission services jointly.", "missing-children"),
+        ("Some children are stepped down from child protection to child in need too soon.",
+         "step-up-step-down"),
+        ("The recruitment of foster carers has improved this year.", "workforce-capacity"),
+        ("Leaders have an effective recruitment strategy for adopters.", "workforce-capacity"),
+        ("Parents say the local offer is hard to find on the website.", "care-leavers"),
+        ("Leaders have reviewed their operational plans.", "assessment-planning"),
+        ("Completed early help assessments are thorough.", "assessment-planning"),
+        ("Children wait too long for an autism assessment.", "assessment-planning"),
+        ("Audits give a rigorous assessment of the quality of casework.", "assessment-planning"),
+    ],
+)
+def test_ordinary_words_and_other_topics_are_not_themes(
+    tagger: Tagger, text: str, theme: str
+) -> None:
+    assert theme not in tag(tagger, text).themes
+
+
+def test_agencies_listed_side_by_side_are_agencies_not_themes(tagger: Tagger) -> None:
+    finding = tag(tagger, "Health and police staff attend safeguarding training.")
+    assert finding.themes == ["training"]
+    assert {"health", "police"} <= set(finding.agencies)
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("Area leaders have a clear strategy for inclusion.", "partnership", None),
+        ("Education, health and care plans are often late.", None, "education"),
+        ("Education, health and care plans are often late.", None, "health"),
+        ("Strategy meetings are held promptly with the police.", "childrens-social-care", None),
+        ("Personal education plans are up to date.", "childrens-social-care", None),
+        ("Young people live in suitable accommodation near their school.",
+         "childrens-social-care", None),
+    ],
+)
+def test_agency_vocabulary(
+    tagger: Tagger, text: str, present: str | None, absent: str | None
+) -> None:
+    agencies = tag(tagger, text).agencies
+    if present:
+        assert present in agencies
+    if absent:
+        assert absent not in agencies
+
+
+def test_an_area_send_finding_naming_no_service_is_about_the_partnership(tagger: Tagger) -> None:
+    text = "Waiting times for assessments are too long."
+    assert tag(tagger, text, "improve", inspection_type="area-send").agencies == ["partnership"]
+    assert tag(tagger, text, "improve", inspection_type="ilacs").agencies == [
+        "childrens-social-care"]
+    named = tag(tagger, "Police attendance is low.", "improve", inspection_type="area-send")
+    assert named.agencies == ["police"]

@@ -12,9 +12,9 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -127,42 +127,74 @@ def extract(
     code is 1. Files whose content is already stored are skipped (--force
     extracts them again). A database that cannot be opened exits with 2.
     """
-    def say(kind: str, message: object) -> None:
-        """One line on stderr, whatever the message holds (no markup, wrapping or emoji)."""
-        line = f"{kind}: {message}" if kind else str(message)
-        err.print(printable(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
-
     if codebook is not None:
-        from .tag import Tagger
-
-        try:
-            extract_mod.use_tagger(Tagger(load_codebook(codebook)))
-        except CodebookError as exc:
-            say("error", exc)
-            raise typer.Exit(2) from None
+        _use_codebook(codebook)
         force = True  # stored tags came from another codebook
     targets = paths or [str(reports or extract_mod.reports_dir())]
     files, problems = extract_mod.find_inputs(targets)
-    failed = 0
     for problem in problems:
-        say("error" if problem.fatal else "warning", problem)
-        failed += problem.fatal
-    try:
-        store = None if no_store else Store(db)
-    except (StoreError, sqlite3.Error, OSError) as exc:
-        say("error", exc if str(db) in str(exc) else f"{db}: cannot open database ({exc})")
-        raise typer.Exit(2) from None
-    records: list[dict] = []
-    counts: dict[str, int] = {}
-    stored_from: dict[str, str] = {}  # report id -> the file this batch stored it from
+        _say("error" if problem.fatal else "warning", problem)
+    batch = _Batch(store=None if no_store else _open_store(db), keep_records=as_json)
+    batch.failed = sum(problem.fatal for problem in problems)
 
     def skip(path: Path) -> str | None:
-        if store is None or force or as_json:
+        if batch.store is None or force or as_json:
             return None
         digest = _file_sha256(path)
-        return store.known_sha256(digest) if digest else None
+        return batch.store.known_sha256(digest) if digest else None
 
-    progress = Progress(
+    interrupted = False
+    try:
+        with _progress() as progress:
+            task = progress.add_task("extracting", total=len(files))
+            for outcome in extract_mod.extract_batch(
+                files, jobs=jobs, skip=skip, timeout=timeout or None
+            ):
+                progress.advance(task)
+                batch.take(outcome)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if batch.store is not None:
+            batch.store.close()
+    if as_json:
+        _write_json_records(batch.records)
+    _say("interrupted" if interrupted else "", batch.summary(len(files)))
+    if interrupted:
+        raise typer.Exit(130)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
+def _say(kind: str, message: object) -> None:
+    """One line on stderr, whatever the message holds (no markup, wrapping or emoji)."""
+    line = f"{kind}: {message}" if kind else str(message)
+    err.print(printable(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def _use_codebook(path: Path) -> None:
+    """Tag with a user's codebook from now on; a malformed one is one line and exit 2."""
+    from .tag import Tagger  # loads spaCy
+
+    try:
+        extract_mod.use_tagger(Tagger(load_codebook(path)))
+    except CodebookError as exc:
+        _say("error", exc)
+        raise typer.Exit(2) from None
+
+
+def _open_store(db: Path) -> Store:
+    """The database to store into; one that cannot be opened is one line and exit 2."""
+    try:
+        return Store(db)
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        _say("error", exc if str(db) in str(exc) else f"{db}: cannot open database ({exc})")
+        raise typer.Exit(2) from None
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr for a terminal; nothing when stderr is piped."""
+    return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -171,52 +203,53 @@ def extract(
         transient=True,
         disable=not err.is_terminal,
     )
-    interrupted = False
+
+
+def _write_json_records(records: list[dict]) -> None:
+    """The records as a JSON array on stdout; a reader that went away (``| head``) is fine."""
+    text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
     try:
-        with progress:
-            task = progress.add_task("extracting", total=len(files))
-            for outcome in extract_mod.extract_batch(
-                files, jobs=jobs, skip=skip, timeout=timeout or None
-            ):
-                progress.advance(task)
-                status = outcome.status
-                if outcome.error:
-                    say("error", outcome.error)
-                for warning in outcome.warnings:
-                    say("warning", warning)
-                if outcome.report is not None:
-                    if store is not None:
-                        status = _save_report(store, outcome.report, stored_from, say)
-                    if as_json and status != "failed":
-                        records.append(to_dict(outcome.report))
-                failed += status == "failed"
-                counts[status] = counts.get(status, 0) + 1
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if store is not None:
-            store.close()
-    if as_json:
-        text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
-        try:
-            sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-            sys.stdout.flush()
-        except BrokenPipeError:  # e.g. piped into `head`: the reader has gone
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    failed_inputs = failed - counts.get("failed", 0)
-    say("interrupted" if interrupted else "",
-        f"{len(files)} file(s): {summary or 'nothing to do'}"
-        + (f"; {failed_inputs} input problem(s)" if failed_inputs else ""))
-    if interrupted:
-        raise typer.Exit(130)
-    if failed:
-        raise typer.Exit(1)
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _save_report(
-    store: Store, report: Report, stored_from: dict[str, str], say: Callable[[str, object], None]
-) -> str:
+@dataclass
+class _Batch:
+    """What one ``jtai extract`` run did: per-status counts, failures, records for --json."""
+
+    store: Store | None
+    keep_records: bool = False
+    failed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)
+    stored_from: dict[str, str] = field(default_factory=dict)  # report id -> first file
+
+    def take(self, outcome: extract_mod.Outcome) -> None:
+        """Report one file's outcome, store its report, and count it."""
+        status = outcome.status
+        if outcome.error:
+            _say("error", outcome.error)
+        for warning in outcome.warnings:
+            _say("warning", warning)
+        if outcome.report is not None:
+            if self.store is not None:
+                status = _save_report(self.store, outcome.report, self.stored_from)
+            if self.keep_records and status != "failed":
+                self.records.append(to_dict(outcome.report))
+        self.failed += status == "failed"
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    def summary(self, files: int) -> str:
+        """The closing line: files, then how many of each status, then input problems."""
+        done = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
+        problems = self.failed - self.counts.get("failed", 0)
+        return (f"{files} file(s): {done or 'nothing to do'}"
+                + (f"; {problems} input problem(s)" if problems else ""))
+
+
+def _save_report(store: Store, report: Report, stored_from: dict[str, str]) -> str:
     """Store one extracted report and return its status for the batch summary.
 
     A second file of a report this batch already stored (a text copy of a
@@ -226,17 +259,17 @@ def _save_report(
         first = stored_from.get(report.id)
         if first is not None:
             store.add_source(report)
-            say("note", f"{report.source.path}: same report as {first} ({report.id}); "
+            _say("note", f"{report.source.path}: same report as {first} ({report.id}); "
                         "recorded as another source of it")
             return "same report as another file"
         stored_from[report.id] = report.source.path
         return store.save(report)
     except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
-        say("error", f"{report.source.path}: could not be stored ({exc})")
+        _say("error", f"{report.source.path}: could not be stored ({exc})")
         return "failed"
 
 
-# --- commands added by the tagging stage (themes, eval) go below this line ---
+# -- tagging: eval, themes -------------------------------------------------
 
 
 
@@ -276,7 +309,7 @@ def eval_command(
     book = _load_codebook_or_exit(codebook)
     try:
         result = evaluate(gold, tagger=Tagger(book))
-    except GoldError as exc:
+    except (GoldError, CodebookError) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     if fmt is TagFormat.json:
@@ -370,7 +403,7 @@ def themes_command(
     out.print(table)
 
 
-# --- commands added by the store/query stage (compare, table, search, show, list) ---
+# -- the database: compare, table, search, show, list ------------------------
 
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="text (a table on a terminal), or json.")
@@ -762,7 +795,7 @@ def list_reports(
                 [[_txt(v) for v in row] for row in frame[columns].itertuples(index=False)])
 
 
-# --- commands added by the render/export stage (report, export) ---
+# -- outputs for people and other tools: report, export ---------------------
 
 
 def _render_failure(exc: Exception) -> typer.Exit:

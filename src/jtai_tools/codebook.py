@@ -110,11 +110,16 @@ class Codebook:
 
 @dataclass(frozen=True, slots=True)
 class AgencyVocab:
-    """Agencies with the patterns that name them, and the agency given when none is named."""
+    """Agencies with the patterns that name them, and the agency given when none is named.
+
+    ``default_for`` overrides ``default`` for a kind of inspection: an area
+    SEND inspection judges the local area partnership as a whole.
+    """
 
     agencies: tuple[Theme, ...]
     default: str | None = None
     ignore: tuple[str, ...] = ()
+    default_for: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +219,8 @@ def load_agencies(path: str | Path | None = None) -> AgencyVocab:
     text = _read(path)
     data = _load_toml(text, path)
     _check_top_keys(
-        data, text, path, frozenset({"agency", "default", "version", "ignore"}), "[[agency]]"
+        data, text, path,
+        frozenset({"agency", "default", "default_for", "version", "ignore"}), "[[agency]]",
     )
     agencies = _parse_tables(data, text, path, "agency")
     default = data.get("default")
@@ -225,7 +231,16 @@ def load_agencies(path: str | Path | None = None) -> AgencyVocab:
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(_is_phrase(p) for p in ignore):
         raise CodebookError(path, _key_line(text, "ignore"), "'ignore' must be a list of phrases")
-    return AgencyVocab(tuple(agencies), default, tuple(ignore))
+    default_for = data.get("default_for", {})
+    if not isinstance(default_for, dict):
+        raise CodebookError(path, _key_line(text, "default_for"),
+                            "[default_for] must map inspection types to [[agency]] ids")
+    for kind, agency in default_for.items():
+        if agency not in ids:
+            line = _key_line(text, kind) or _key_line(text, "default_for")
+            raise CodebookError(path, line, f"[default_for] {kind!r}: {agency!r} is not one "
+                                "of the [[agency]] ids")
+    return AgencyVocab(tuple(agencies), default, tuple(ignore), dict(default_for))
 
 
 def load_polarity(path: str | Path | None = None) -> PolarityCues:

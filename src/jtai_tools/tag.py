@@ -285,18 +285,29 @@ class Tagger:
         """Fill each finding's themes, polarity, agencies and evidence (replacing old tags).
 
         ``inspection_type`` (the report's, e.g. ``"area-send"``) adds the
-        themes the codebook's ``[context]`` implies for that kind of report;
-        such a theme has evidence only where its words also occur.
+        themes the codebook's ``[context]`` implies for that kind of report
+        (such a theme has evidence only where its words also occur), and
+        chooses the agency given to a finding that names none.
         """
-        implied = self.codebook.context.get(inspection_type or "", ())
+        kind = inspection_type or ""
+        implied = self.codebook.context.get(kind, ())
+        default_agency = self.agencies.default_for.get(kind, self.agencies.default)
         texts = (fold_case(f.text) for f in findings)
         docs = self.nlp.pipe(texts, batch_size=BATCH_SIZE, disable=self._disabled)
         for finding, doc in zip(findings, docs, strict=True):
-            self._tag_doc(finding, doc, implied)
+            self._tag_doc(finding, doc, implied, default_agency)
 
-    def _tag_doc(self, finding: Finding, doc: Doc, implied: tuple[str, ...] = ()) -> None:
+    def _tag_doc(
+        self,
+        finding: Finding,
+        doc: Doc,
+        implied: tuple[str, ...] = (),
+        default_agency: str | None = None,
+    ) -> None:
         """Tag one finding from its (lower-cased) doc; evidence is sorted for stable output."""
-        theme_ids, agency_ids, evidence = self._themes_and_agencies(finding.text, doc, implied)
+        theme_ids, agency_ids, evidence = self._themes_and_agencies(
+            finding.text, doc, implied, default_agency
+        )
         polarity, cue_evidence = self._polarity(finding, doc)
         evidence.extend(cue_evidence)
         finding.themes = sorted(theme_ids, key=self._order.__getitem__)
@@ -305,13 +316,13 @@ class Tagger:
         finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
 
     def _themes_and_agencies(
-        self, text: str, doc: Doc, implied: tuple[str, ...]
+        self, text: str, doc: Doc, implied: tuple[str, ...], default_agency: str | None
     ) -> tuple[set[str], set[str], list[Evidence]]:
         """Theme and agency ids with their evidence.
 
         The token matcher runs only when an anchor word occurs (it costs the
         most); hits labelled "" come from ignore phrases, which only hide the
-        shorter hits inside them. A finding naming no agency gets the default.
+        shorter hits inside them. A finding naming no agency gets ``default_agency``.
         """
         phrase_hits = [h for h in self._hits(doc, (self._lemma, self._lower))
                        if self._as_written(text, doc, h)]
@@ -324,8 +335,8 @@ class Tagger:
         agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
         agency_ids = {hit.label for hit in agencies}
         evidence.extend(_evidence(text, doc, hit, "agency") for hit in agencies)
-        if not agency_ids and self.agencies.default:
-            agency_ids.add(self.agencies.default)
+        if not agency_ids and default_agency:
+            agency_ids.add(default_agency)
         return theme_ids, agency_ids, evidence
 
     def _as_written(self, text: str, doc: Doc, hit: Hit) -> bool:
