@@ -48,8 +48,13 @@ score: install
 eval: install
 	$(BIN)/jtai eval --gold $(GOLD)/findings.jsonl --min-f1 0.85
 
+## bench: speed against the targets (extraction, tagging, stages, queries over 1,000 reports)
 bench: install
 	$(BIN)/python benchmarks/bench_extract.py --reports $(REPORTS)
+	$(BIN)/python benchmarks/bench_tag.py
+	$(BIN)/python benchmarks/bench_sections.py --reports $(REPORTS)
+	$(BIN)/python benchmarks/bench_metadata.py --reports $(REPORTS)
+	$(BIN)/python benchmarks/bench_query.py --reports-dir $(REPORTS)
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache
