@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jtai_tools.clean import clean_document, heading_kind, normalise_chars, split_marker
+from jtai_tools.clean import (
+    clean_document,
+    heading_kind,
+    is_wrapped_text,
+    normalise_chars,
+    split_marker,
+)
 from jtai_tools.models import Block, Line, RawDocument
 from jtai_tools.read import read_document
 
@@ -310,4 +316,178 @@ def test_table_header_repeated_on_the_next_page_carries_the_table_on() -> None:
         ("heading", "Areas for priority action"),
         ("paragraph", "Leaders should cut waiting times."),
         ("paragraph", "Health leaders should share records."),
+    ]
+
+
+# --------------------------------------------------------------------------
+# Text wrapped at the page width (pdftotext's default output)
+
+
+def wrapped_blocks(name: str) -> list[Block]:
+    return clean_document(read_document(FIXTURES / name))
+
+
+def text_doc(*pages: str) -> RawDocument:
+    return RawDocument(path="test.txt", format="text", sha256="0", pages=[
+        [Line(text=t, page=number) for t in page.split("\n") if t.strip()]
+        for number, page in enumerate(pages, start=1)])
+
+
+def test_wrapped_text_is_told_from_one_paragraph_per_line_text() -> None:
+    assert is_wrapped_text(read_document(FIXTURES / "clean_pdftotext_ilacs.txt"))
+    assert is_wrapped_text(read_document(FIXTURES / "clean_pdftotext_area_send.txt"))
+    one_per_line = text_doc(
+        "What needs to improve?\n"
+        "The timeliness of assessments for children who are new to the service, so that "
+        "plans start promptly.\n"
+        "The quality of written records, which do not always show why decisions were taken.")
+    assert not is_wrapped_text(one_per_line)
+    assert not is_wrapped_text(read_document(FIXTURES / "clean_letter.md"))
+
+
+def test_running_footers_and_page_numbers_of_form_feed_pages_are_removed() -> None:
+    ilacs = " ".join(texts(wrapped_blocks("clean_pdftotext_ilacs.txt")))
+    send = " ".join(texts(wrapped_blocks("clean_pdftotext_area_send.txt")))
+    assert "Inspection of Anytown local authority" not in ilacs
+    assert "1 to 12 March 2021 2" not in ilacs
+    assert "Area SEND inspection report" not in send
+    for page_number in ("2", "3", "4"):
+        assert page_number not in texts(wrapped_blocks("clean_pdftotext_area_send.txt"))
+    # the cover lines that only look like the footer stay
+    assert "Inspection dates: 1 to 12 March 2021" in ilacs
+
+
+def test_wrapped_lines_rejoin_into_paragraphs_and_items() -> None:
+    blocks = wrapped_blocks("clean_pdftotext_ilacs.txt")
+    paragraphs = [(b.kind, b.text) for b in blocks if b.text.startswith(("Leaders", "Inspectors"))]
+    assert paragraphs == [
+        ("paragraph",
+         "Leaders in the council have a clear plan for the service, and staff say that they "
+         "feel supported by their managers. Most children receive help when they first need "
+         "it. Senior leaders know where practice is weaker and have begun to act on it. "
+         "Families who spoke to inspectors said that workers listen to them and explain "
+         "things. Visits are regular."),
+        ("paragraph",
+         "Inspectors looked at the records of many children and spoke with social workers, "
+         "managers and partner agencies during the visit. In most of the cases that inspectors "
+         "saw, children were visited often and were seen alone when this was right for them. "
+         "Workers knew the children well and could describe their wishes and feelings in "
+         "detail, although this was not always written down in the records that inspectors "
+         "read."),
+    ]
+    assert texts(blocks, "item")[:2] == [
+        "The timeliness of assessments for children who are new to the service, so that plans "
+        "start promptly.",
+        "The quality of written records, which do not always show why decisions were taken or "
+        "who was told about them.",
+    ]
+
+
+def test_item_and_paragraph_continue_across_a_page_break_after_the_footer() -> None:
+    blocks = wrapped_blocks("clean_pdftotext_ilacs.txt")
+    items = [(b.marker, b.text) for b in blocks if b.kind == "item"]
+    assert items[2:] == [
+        # the next page starts in lower case
+        ("●", "The consistency of supervision for newly qualified staff in the duty team, so "
+              "that their work is checked often enough and their questions are answered."),
+        # a full line without a sentence end, then a capital on the next line
+        ("●", "The help given to care leavers to find work, training or a place at a college "
+              "of Further Education near their home."),
+        # paragraph numbers printed on lines of their own label the text after them
+        ("1.", "Children who need help are seen quickly by social workers who know the area "
+               "well. Most assessments are thorough and record the views of the child and "
+               "their family."),
+        # the next page starts with a capital, but the page ended mid-sentence
+        ("2.", "When risks to children increase, managers hold meetings with partner agencies "
+               "promptly and agree what each of them will do. Plans are reviewed regularly, and "
+               "Anytown Council keeps a close watch on how long children wait for a service. "
+               "Staff know what is expected of them."),
+        ("3.", "Social workers use interpreters when a family’s first language is not English."),
+    ]
+    headings = texts(blocks, "heading")
+    assert "What needs to improve?" in headings
+    assert "The experiences and progress of children who need help and protection: good" \
+        in headings
+
+
+def test_bullets_at_line_starts_and_on_lines_of_their_own() -> None:
+    blocks = wrapped_blocks("clean_pdftotext_area_send.txt")
+    items = [(b.marker, b.text[:40]) for b in blocks if b.kind == "item"]
+    assert items == [
+        ("◼", "Leaders work well with schools and healt"),
+        ("◼", "Early years settings receive helpful adv"),
+        ("▪", "Young people who are preparing for adult"),
+        ("\uf0b7", "The wait for speech and language therapy"),
+        ("\uf0b7", "Some plans are written without input fro"),
+        ("•", "Transport to school is arranged late for"),
+    ]
+    full = texts(blocks, "item")
+    assert full[1].endswith("teaching service. Children who attend these settings are ready "
+                            "for school.")
+    assert full[5] == ("Transport to school is arranged late for some children, which means "
+                       "that they miss the first days of term.")
+
+
+def test_hyphen_dropped_at_a_wrap_comes_back_when_the_report_prints_it_elsewhere() -> None:
+    items = texts(wrapped_blocks("clean_pdftotext_area_send.txt"), "item")
+    assert "The multi-agency quality checks that leaders have introduced" in items[4]
+    assert "Multi-agency panels meet every week" in items[0]
+
+
+def test_numbered_group_labels_stay_inside_an_improvement_list() -> None:
+    body = ("Leaders have put in place a plan to improve the service, and most staff say that "
+            "they\nfeel supported by managers who are visible and who know the children well "
+            "and\nlisten to them. Inspectors spoke to many social workers, who said that their "
+            "work\nis checked often and that they are given time to think about the children "
+            "they\nwork with and to talk to them alone.")
+    raw = text_doc(
+        body,
+        "What does the local authority need to improve?\n"
+        "Leadership, management and governance\n"
+        "1. Review all cases held by managers and ensure that children receive a service.\n"
+        "Care leavers\n"
+        "2. Increase the number of care leavers who are in education or training.\n"
+        "Summary for children and young people\n"
+        "● Most of you told us that your social worker listens to you.")
+    assert is_wrapped_text(raw)
+    blocks = clean_document(raw)
+    assert [(b.kind, b.text) for b in blocks[1:]] == [
+        ("heading", "What does the local authority need to improve?"),
+        ("paragraph", "Leadership, management and governance"),
+        ("item", "Review all cases held by managers and ensure that children receive a service."),
+        ("paragraph", "Care leavers"),
+        ("item", "Increase the number of care leavers who are in education or training."),
+        ("heading", "Summary for children and young people"),
+        ("item", "Most of you told us that your social worker listens to you."),
+    ]
+
+
+def test_paragraph_numbers_at_page_tops_are_not_taken_for_running_headers() -> None:
+    words = ["children", "families", "carers", "schools"]
+    pages = [f"{n}.\nInspectors met {word} in the area and heard about the help that they get "
+             f"from\nsocial workers, which was described as timely and well suited to their "
+             f"needs.\n{n}" for n, word in enumerate(words, start=1)]
+    blocks = clean_document(text_doc(*pages))
+    assert [(b.marker, b.text.split()[2]) for b in blocks] == [
+        ("1.", "children"), ("2.", "families"), ("3.", "carers"), ("4.", "schools")]
+
+
+def test_heading_after_an_ungrouped_numbered_list_still_ends_it() -> None:
+    body = ("Leaders have put in place a plan to improve the service, and most staff say that "
+            "they\nfeel supported by managers who are visible and who know the children well "
+            "and\nlisten to them. Inspectors spoke to many social workers, who said that their "
+            "work\nis checked often and that they are given time to think about the children "
+            "they\nwork with and to talk to them alone.")
+    raw = text_doc(
+        body,
+        "Areas for improvement\n"
+        "7. Ensure that young people's views inform the way that services are planned.\n"
+        "Strengths and weaknesses of the board\n"
+        "8. The board meets often, and its members attend most of its meetings.")
+    blocks = clean_document(raw)
+    assert [(b.kind, b.text[:30]) for b in blocks[1:]] == [
+        ("heading", "Areas for improvement"),
+        ("item", "Ensure that young people's vie"),
+        ("heading", "Strengths and weaknesses of th"),
+        ("item", "The board meets often, and its"),
     ]

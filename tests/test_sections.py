@@ -322,3 +322,16 @@ def test_improvement_list_running_to_the_last_page_ends_before_the_sign_off(
         "Leaders should improve the quality of plans for children.",
         "The partnership should review its arrangements for private fostering.",
     ]]
+
+
+def test_sections_of_a_page_wrapped_text_extraction() -> None:
+    """pdftotext output: lists under their headings, continued across page breaks."""
+    sections = split_sections(clean_document(read_document(
+        FIXTURES / "clean_pdftotext_area_send.txt")))
+    lists = {s.kind: s.items for s in sections if s.items}
+    assert [item[:30] for item in lists["strengths"]] == [
+        "Leaders work well with schools", "Early years settings receive h",
+        "Young people who are preparing"]
+    assert [item[:30] for item in lists["improve"]] == [
+        "The wait for speech and langua", "Some plans are written without",
+        "Transport to school is arrange"]
