@@ -385,3 +385,15 @@ def test_every_sample_report_gets_a_known_area_and_type(reports_dir: Path) -> No
             assert meta.fieldwork.start <= meta.fieldwork.end, path.name
         if meta.date:  # a printed date is the publication date the index records
             assert meta.date == row["published"], path.name
+
+
+def test_a_page_number_between_a_judgement_and_its_grade(tmp_path: Path) -> None:
+    """Text extractions can put the page number between a cover-table row and its grade."""
+    text = (FIXTURES / "metadata_sif.txt").read_text(encoding="utf-8").replace(
+        "3. Leadership, management and governance Requires improvement",
+        "3. Leadership, management and governance\n1\nInadequate",
+    )
+    path = tmp_path / "sif.txt"
+    path.write_text(text, encoding="utf-8")
+    meta = read_metadata(read_document(path), [], [])
+    assert meta.judgements["leadership_management_governance"] == "inadequate"

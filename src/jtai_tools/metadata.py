@@ -299,6 +299,8 @@ class _Text:
         size = 0
         for page in raw.pages:
             for line in page:
+                if _PAGE_NUMBER_RE.match(line.text):
+                    continue
                 lines.append(line.text)
                 size += len(line.text) + 1
                 if size >= head_chars * 2:
@@ -330,7 +332,8 @@ class _Text:
     @property
     def full(self) -> str:
         if self._full is None:
-            self._full = _join(line.text for page in self._raw.pages for line in page)
+            self._full = _join(line.text for page in self._raw.pages for line in page
+                               if not _PAGE_NUMBER_RE.match(line.text))
         return self._full
 
 
@@ -344,6 +347,11 @@ def _strip_markup(text: str) -> str:
 def _plain_line(text: str) -> str:
     """One line with plain characters and no mark-up."""
     return _strip_markup(_plain(text)).strip()
+
+
+#: A line that is only a page number: it says nothing about the report, and in
+#: text extractions it can fall between a judgement and its grade.
+_PAGE_NUMBER_RE = re.compile(r"\s*\d{1,3}\s*$")
 
 
 def _join(lines: Iterable[str]) -> str:
