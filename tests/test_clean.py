@@ -434,14 +434,19 @@ def test_hyphen_dropped_at_a_wrap_comes_back_when_the_report_prints_it_elsewhere
     assert "Multi-agency panels meet every week" in items[0]
 
 
+#: A paragraph of wrapped text (lines broken mid-sentence, as PDF-to-text tools print them).
+WRAPPED_BODY = (
+    "Leaders have put in place a plan to improve the service, and most staff say that "
+    "they\nfeel supported by managers who are visible and who know the children well "
+    "and\nlisten to them. Inspectors spoke to many social workers, who said that their "
+    "work\nis checked often and that they are given time to think about the children "
+    "they\nwork with and to talk to them alone."
+)
+
+
 def test_numbered_group_labels_stay_inside_an_improvement_list() -> None:
-    body = ("Leaders have put in place a plan to improve the service, and most staff say that "
-            "they\nfeel supported by managers who are visible and who know the children well "
-            "and\nlisten to them. Inspectors spoke to many social workers, who said that their "
-            "work\nis checked often and that they are given time to think about the children "
-            "they\nwork with and to talk to them alone.")
     raw = text_doc(
-        body,
+        WRAPPED_BODY,
         "What does the local authority need to improve?\n"
         "Leadership, management and governance\n"
         "1. Review all cases held by managers and ensure that children receive a service.\n"
@@ -473,13 +478,8 @@ def test_paragraph_numbers_at_page_tops_are_not_taken_for_running_headers() -> N
 
 
 def test_heading_after_an_ungrouped_numbered_list_still_ends_it() -> None:
-    body = ("Leaders have put in place a plan to improve the service, and most staff say that "
-            "they\nfeel supported by managers who are visible and who know the children well "
-            "and\nlisten to them. Inspectors spoke to many social workers, who said that their "
-            "work\nis checked often and that they are given time to think about the children "
-            "they\nwork with and to talk to them alone.")
     raw = text_doc(
-        body,
+        WRAPPED_BODY,
         "Areas for improvement\n"
         "7. Ensure that young people's views inform the way that services are planned.\n"
         "Strengths and weaknesses of the board\n"
