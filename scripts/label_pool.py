@@ -1,0 +1,111 @@
+"""Draw the findings that coders label from an extracted database of the corpus.
+
+The labelled set that trains the tagger comes from ``../shared/corpus``, never
+from the gold set. This script takes a database made by ``jtai extract
+../shared/corpus --db FILE`` and writes batches of findings for coders:
+per report, up to ``--list-items`` list items and ``--sentences`` narrative
+sentences, drawn with a fixed seed so the same database gives the same
+batches. Each finding carries the sentence before it as ``context`` (for
+pronouns: "This is not yet the case") and keeps its report, section and a
+stable id. No tag of the tagger goes into a batch: coders label from the
+codebook alone.
+
+    python scripts/label_pool.py --db corpus.db --out labels/pool
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+from pathlib import Path
+
+LIST_KINDS = ("improve", "strengths", "recommendations")
+NARRATIVE_KINDS = ("main-findings", "headline", "executive-summary")
+
+
+def _report_rows(conn: sqlite3.Connection) -> dict[str, list[sqlite3.Row]]:
+    rows = conn.execute(
+        "SELECT f.report_id, r.inspection_type, f.position, f.section_kind, f.section_heading,"
+        " f.text FROM findings f JOIN reports r ON r.id = f.report_id"
+        " ORDER BY f.report_id, f.position"
+    ).fetchall()
+    by_report: dict[str, list[sqlite3.Row]] = {}
+    for row in rows:
+        by_report.setdefault(row["report_id"], []).append(row)
+    return by_report
+
+
+def _usable(text: str) -> bool:
+    """Fragments too short to judge (a stray label, a page reference) are not labelled."""
+    return len(text.split()) >= 4
+
+
+def draw(conn: sqlite3.Connection, list_items: int, sentences: int,
+         seed: int) -> list[dict[str, object]]:
+    """The sampled findings of every report, in report order."""
+    rng = random.Random(seed)
+    drawn: list[dict[str, object]] = []
+    for report_id, rows in sorted(_report_rows(conn).items()):
+        previous: dict[int, str] = {}
+        last = ""
+        for row in rows:
+            previous[row["position"]] = last
+            last = row["text"]
+        lists = [r for r in rows if r["section_kind"] in LIST_KINDS and _usable(r["text"])]
+        narrative = [r for r in rows
+                     if r["section_kind"] in NARRATIVE_KINDS and _usable(r["text"])]
+        chosen = rng.sample(lists, min(list_items, len(lists)))
+        chosen += rng.sample(narrative, min(sentences, len(narrative)))
+        for row in sorted(chosen, key=lambda r: r["position"]):
+            kind = row["section_kind"]
+            drawn.append({
+                "id": f"{report_id}#{row['position']}",
+                "report": report_id,
+                "inspection_type": row["inspection_type"],
+                "section": kind,
+                "heading": row["section_heading"],
+                "context": previous[row["position"]] if kind in NARRATIVE_KINDS else "",
+                "text": row["text"],
+            })
+    return drawn
+
+
+def batches(findings: list[dict[str, object]], size: int) -> list[list[dict[str, object]]]:
+    """Consecutive batches of about ``size`` findings that never split a report."""
+    out: list[list[dict[str, object]]] = [[]]
+    for report in dict.fromkeys(str(f["report"]) for f in findings):
+        group = [f for f in findings if f["report"] == report]
+        if out[-1] and len(out[-1]) + len(group) > size:
+            out.append([])
+        out[-1].extend(group)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--list-items", type=int, default=6)
+    parser.add_argument("--sentences", type=int, default=14)
+    parser.add_argument("--batch-size", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=20261201)
+    args = parser.parse_args()
+    conn = sqlite3.connect(args.db)
+    conn.row_factory = sqlite3.Row
+    findings = draw(conn, args.list_items, args.sentences, args.seed)
+    random.Random(args.seed).shuffle(reports := sorted({str(f["report"]) for f in findings}))
+    order = {r: i for i, r in enumerate(reports)}
+    findings.sort(key=lambda f: (order[str(f["report"])], int(str(f["id"]).rsplit("#", 1)[1])))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for number, batch in enumerate(batches(findings, args.batch_size), start=1):
+        path = args.out / f"batch-{number:02d}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for finding in batch:
+                handle.write(json.dumps(finding, ensure_ascii=False) + "\n")
+        print(f"{path}: {len(batch)} findings, {len({f['report'] for f in batch})} reports")
+
+
+if __name__ == "__main__":
+    main()
