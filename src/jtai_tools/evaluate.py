@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .codebook import Codebook
+from .errors import LabelsError
 from .models import INSPECTION_TYPES, POLARITIES, SECTION_KINDS, Finding
 from .tag import Tagger, default_tagger
 
@@ -41,7 +42,7 @@ GOLD_KEYS: tuple[str, ...] = ("report", "section", "text", "themes", "polarity",
 UNMATCHED = "unmatched"
 
 
-class GoldError(ValueError):
+class GoldError(LabelsError):
     """A gold file that cannot be scored; ``str()`` is ``FILE:LINE: what is wrong``."""
 
 

@@ -26,7 +26,7 @@ with both kinds of cue and "but", "however" ... is mixed).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -44,6 +44,8 @@ from .codebook import (
     load_codebook,
     load_polarity,
 )
+from .features import context_features, word_features
+from .model import Prediction, TaggerModel, default_model
 from .models import POLARITIES, Evidence, Finding, Report
 from .nlp import get_nlp, tagging_disabled
 
@@ -94,11 +96,35 @@ class Hit:
     end: int
 
 
+@dataclass(slots=True)
+class Analysis:
+    """The codebook rules' reading of one finding, kept for the model and for evidence."""
+
+    doc: Doc
+    theme_hits: list[Hit]
+    agency_hits: list[Hit]
+    salient: set[str]
+    default_agency: str | None
+    polarity: str
+    cue_evidence: list[Evidence]
+    fixed_polarity: str | None
+    features: list[str] = field(default_factory=list)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+#: ``model=`` value that means "the model shipped in the package, if any".
+SHIPPED = "shipped"
+
+
 class Tagger:
     """Tags findings in place; build once and reuse (building the matchers is the costly part).
 
     ``codebook`` defaults to the built-in one; ``agencies`` and ``polarity``
     default to the built-in vocabularies; ``nlp`` to :func:`get_nlp`.
+    ``model`` is a trained :class:`~jtai_tools.model.TaggerModel`, ``None``
+    for the codebook rules alone, or by default the model shipped in the
+    package (rules alone where none ships). ``featurize`` keeps the model's
+    features on each :class:`Analysis` even without a model (for training).
     """
 
     def __init__(
@@ -108,7 +134,12 @@ class Tagger:
         agencies: AgencyVocab | None = None,
         polarity: PolarityCues | None = None,
         nlp: Language | None = None,
+        model: TaggerModel | str | None = SHIPPED,
+        featurize: bool = False,
     ) -> None:
+        self.model: TaggerModel | None = default_model() if model == SHIPPED else (
+            model if isinstance(model, TaggerModel) else None)
+        self.featurize = featurize
         self.codebook = codebook or load_codebook()
         self.agencies = agencies or load_agencies()
         self.cues = polarity or load_polarity()
@@ -160,8 +191,8 @@ class Tagger:
 
     def _add_cues(self) -> None:
         """Polarity cues, in a matcher of their own: list items (polarity fixed) skip it."""
-        for field, label in CUE_LISTS.items():
-            phrases = getattr(self.cues, field)
+        for cue_list, label in CUE_LISTS.items():
+            phrases = getattr(self.cues, cue_list)
             self._add_phrases(self._cues, "polarity", label, phrases, lemma=False)
 
     def _key(self, group: Group, label: str) -> str:
@@ -287,57 +318,116 @@ class Tagger:
         ``inspection_type`` (the report's, e.g. ``"area-send"``) adds the
         themes the codebook's ``[context]`` implies for that kind of report
         (such a theme has evidence only where its words also occur), and
-        chooses the agency given to a finding that names none.
+        chooses the agency given to a finding that names none. With a model,
+        the codebook's matches are features of the learned heads, which decide
+        (themes the model has no head for are still the codebook's).
         """
+        analyses = self.analyse(findings, inspection_type)
+        if self.model is None:
+            for finding, analysis in zip(findings, analyses, strict=True):
+                self._apply_rules(finding, analysis)
+            return
+        predictions = self.model.predict([a.features for a in analyses])
+        for finding, analysis, prediction in zip(findings, analyses, predictions, strict=True):
+            self._apply_model(finding, analysis, prediction)
+
+    def analyse(self, findings: list[Finding], inspection_type: str | None = None
+                ) -> list[Analysis]:
+        """What the codebook rules find in each finding, and the model's features of it."""
         kind = inspection_type or ""
         implied = self.codebook.context.get(kind, ())
         default_agency = self.agencies.default_for.get(kind, self.agencies.default)
         texts = (fold_case(f.text) for f in findings)
         docs = self.nlp.pipe(texts, batch_size=BATCH_SIZE, disable=self._disabled)
-        for finding, doc in zip(findings, docs, strict=True):
-            self._tag_doc(finding, doc, implied, default_agency)
+        return [self._analyse(finding, doc, implied, default_agency, inspection_type)
+                for finding, doc in zip(findings, docs, strict=True)]
 
-    def _tag_doc(
-        self,
-        finding: Finding,
-        doc: Doc,
-        implied: tuple[str, ...] = (),
-        default_agency: str | None = None,
-    ) -> None:
-        """Tag one finding from its (lower-cased) doc; evidence is sorted for stable output."""
-        theme_ids, agency_ids, evidence = self._themes_and_agencies(
-            finding.text, doc, implied, default_agency
-        )
-        polarity, cue_evidence = self._polarity(finding, doc)
-        evidence.extend(cue_evidence)
-        finding.themes = sorted(theme_ids, key=self._order.__getitem__)
-        finding.agencies = sorted(agency_ids, key=self._agency_order.__getitem__)
-        finding.polarity = polarity
-        finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
-
-    def _themes_and_agencies(
-        self, text: str, doc: Doc, implied: tuple[str, ...], default_agency: str | None
-    ) -> tuple[set[str], set[str], list[Evidence]]:
-        """Theme and agency ids with their evidence.
-
-        The token matcher runs only when an anchor word occurs (it costs the
-        most); hits labelled "" come from ignore phrases, which only hide the
-        shorter hits inside them. A finding naming no agency gets ``default_agency``.
-        """
+    def _analyse(self, finding: Finding, doc: Doc, implied: tuple[str, ...],
+                 default_agency: str | None, inspection_type: str | None) -> Analysis:
+        """The rule tagger's verdicts on one finding, with its hits kept for the model."""
+        text = finding.text
         phrase_hits = [h for h in self._hits(doc, (self._lemma, self._lower))
                        if self._as_written(text, doc, h)]
         token_hits: list[Hit] = []
         if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
             token_hits = self._hits(doc, (self._tokens,))
-        themes = _survivors(phrase_hits, token_hits, "theme")
-        theme_ids = self._salient([h for h in themes if h.label], implied)
-        evidence = [_evidence(text, doc, h, "theme") for h in themes if h.label in theme_ids]
+        themes = [h for h in _survivors(phrase_hits, token_hits, "theme") if h.label]
         agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
-        agency_ids = {hit.label for hit in agencies}
-        evidence.extend(_evidence(text, doc, hit, "agency") for hit in agencies)
-        if not agency_ids and default_agency:
-            agency_ids.add(default_agency)
-        return theme_ids, agency_ids, evidence
+        fixed = SECTION_POLARITY.get(finding.section_kind)
+        cues: list[Hit] = []
+        if fixed is None:
+            cues = outermost(self._hits(doc, (self._cues,)))
+            polarity, cue_evidence = judge_polarity(
+                text, doc, cues, self.cues.negation_window, self.cues.reach_window)
+        else:
+            polarity, cue_evidence = fixed, []
+        salient = self._salient(themes, implied)
+        analysis = Analysis(doc=doc, theme_hits=themes, agency_hits=agencies,
+                            salient=salient, default_agency=default_agency,
+                            polarity=polarity, cue_evidence=cue_evidence, fixed_polarity=fixed)
+        if self.model is not None or self.featurize:
+            words = word_features(doc)
+            analysis.spans = words.spans
+            analysis.features = words.names + context_features(
+                codebook_themes=[h.label for h in themes], salient_themes=salient,
+                agencies=[h.label for h in agencies], rule_polarity=polarity,
+                cues=[h.label for h in cues], section_kind=finding.section_kind,
+                inspection_type=inspection_type)
+        return analysis
+
+    def _apply_rules(self, finding: Finding, analysis: Analysis) -> None:
+        """The codebook's tags: salient themes, named agencies (else the default), cue polarity."""
+        text, doc = finding.text, analysis.doc
+        evidence = [_evidence(text, doc, h, "theme") for h in analysis.theme_hits
+                    if h.label in analysis.salient]
+        evidence.extend(_evidence(text, doc, h, "agency") for h in analysis.agency_hits)
+        agency_ids = {h.label for h in analysis.agency_hits}
+        if not agency_ids and analysis.default_agency:
+            agency_ids.add(analysis.default_agency)
+        evidence.extend(analysis.cue_evidence)
+        self._set(finding, analysis.salient, agency_ids, analysis.polarity, evidence)
+
+    def _apply_model(self, finding: Finding, analysis: Analysis, prediction: Prediction) -> None:
+        """The model's tags, each with evidence: codebook words where they match, else the
+        words that weighed most for that label."""
+        model = self.model
+        assert model is not None
+        text, doc = finding.text, analysis.doc
+        known = set(model.theme_ids)
+        themes = set(prediction.themes) | {t for t in analysis.salient if t not in known}
+        evidence: list[Evidence] = []
+        for theme in sorted(themes, key=self._order.get):
+            hits = [h for h in analysis.theme_hits if h.label == theme]
+            if not hits and theme in known:
+                hits = self._weighed_hits(analysis, "themes", theme)
+            evidence.extend(_evidence(text, doc, h, "theme") for h in hits)
+        agency_ids = set(prediction.agencies)
+        evidence.extend(_evidence(text, doc, h, "agency") for h in analysis.agency_hits
+                        if h.label in agency_ids)
+        polarity = analysis.fixed_polarity or prediction.polarity
+        if polarity == analysis.polarity:
+            evidence.extend(analysis.cue_evidence)
+        else:
+            agreeing = [e for e in analysis.cue_evidence if e.label == polarity]
+            evidence.extend(agreeing or [
+                _evidence(text, doc, h, "polarity")
+                for h in self._weighed_hits(analysis, "polarity", polarity)])
+        self._set(finding, themes, agency_ids, polarity, evidence)
+
+    def _weighed_hits(self, analysis: Analysis, head: str, label: str) -> list[Hit]:
+        """The word features that weighed most for a model-only label, as hits on the doc."""
+        assert self.model is not None
+        group: Group = "theme" if head == "themes" else "polarity"
+        names = self.model.top_features(analysis.features, head, label)
+        return [Hit(group, label, *analysis.spans[n]) for n in names if n in analysis.spans]
+
+    def _set(self, finding: Finding, themes: Iterable[str], agencies: Iterable[str],
+             polarity: str, evidence: list[Evidence]) -> None:
+        """Store tags on the finding in a stable order (codebook, agency and offset order)."""
+        finding.themes = sorted(set(themes), key=lambda t: self._order.get(t, len(self._order)))
+        finding.agencies = sorted(set(agencies), key=self._agency_order.__getitem__)
+        finding.polarity = polarity
+        finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
 
     def _as_written(self, text: str, doc: Doc, hit: Hit) -> bool:
         """False for an acronym's hit on the same letters in other case ("send" is not SEND).
@@ -349,16 +439,6 @@ class Tagger:
             return True
         token = doc[hit.start]
         return text[token.idx : token.idx + len(token)] in self._acronym_forms
-
-    def _polarity(self, finding: Finding, doc: Doc) -> tuple[str, list[Evidence]]:
-        """The section's polarity for a list item; a sentence's own cue words otherwise."""
-        fixed = SECTION_POLARITY.get(finding.section_kind)
-        if fixed is not None:
-            return fixed, []
-        cues = outermost(self._hits(doc, (self._cues,)))
-        return judge_polarity(
-            finding.text, doc, cues, self.cues.negation_window, self.cues.reach_window
-        )
 
     def _salient(self, hits: list[Hit], implied: tuple[str, ...] = ()) -> set[str]:
         """The themes a finding is substantively about: at most ``max_themes``, best first.

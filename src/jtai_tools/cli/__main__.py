@@ -1,0 +1,5 @@
+"""``python -m jtai_tools.cli``: the same as the ``jtai`` command."""
+
+from . import main
+
+main()
