@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.store_reports import sample_reports
-from jtai_tools.models import Report, to_dict
+from jtai_tools.models import Fieldwork, Report, report_from_dict, to_dict
 from jtai_tools.query import open_db
 from jtai_tools.store import SCHEMA_VERSION, Store, StoreError, _write_report, write_transaction
 
@@ -134,6 +134,54 @@ def test_one_row_per_report_layout_is_migrated(db_path: Path) -> None:
         assert [r.id for r in store.reports()] == sorted(r.id for r in reports)
         assert store.known_sha256(reports[0].source.sha256) == reports[0].id
         assert store.report(reports[1].id).findings == reports[1].findings
+
+
+def test_schema_2_database_is_migrated_with_sortable_dates(db_path: Path) -> None:
+    reports = sample_reports()
+    undated = dataclasses.replace(reports[0], id="sutton-2021-03-05-ilacs", date=None,
+                                  fieldwork=Fieldwork("2021-02-22", "2021-03-05"))
+    with Store(db_path) as store:
+        for report in (undated, *reports[1:]):
+            store.save(report)
+    conn = sqlite3.connect(db_path)  # back to the version 2 layout, which had none of these
+    conn.execute("DROP INDEX reports_area")
+    for column in ("sort_date", "date_source", "lead_inspector"):
+        conn.execute(f"ALTER TABLE reports DROP COLUMN {column}")
+    conn.execute("CREATE INDEX reports_area ON reports(area, date)")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        rows = dict(store.conn.execute("SELECT id, sort_date || ' ' || date_source FROM reports"))
+        assert rows["sutton-2021-03-05-ilacs"] == "2021-03-05 fieldwork-end"
+        assert store.report(reports[1].id) == reports[1]
+        assert store.report(undated.id).sort_date == "2021-03-05"
+
+
+def test_sortable_date_is_printed_else_fieldwork(db_path: Path) -> None:
+    base = sample_reports()[1]
+    cases = {
+        "printed": (base.date, base.fieldwork, base.date),
+        "fieldwork-end": (None, Fieldwork("2022-01-10", "2022-01-21"), "2022-01-21"),
+        "fieldwork-start": (None, Fieldwork("2022-01-10", None), "2022-01-10"),
+    }
+    with Store(db_path) as store:
+        for source, (date, fieldwork, expected) in cases.items():
+            report = dataclasses.replace(base, id=f"case-{source}", date=date,
+                                         fieldwork=fieldwork, lead_inspector="Jane Doe",
+                                         source=dataclasses.replace(base.source, sha256=source))
+            assert (report.sort_date, report.date_source) == (expected, source)
+            assert to_dict(report)["sort_date"] == expected
+            store.save(report)
+            assert store.report(report.id) == report
+        none = dataclasses.replace(base, id="case-none", date=None, fieldwork=Fieldwork())
+        assert (none.sort_date, none.date_source) == (None, None)
+        stored = store.conn.execute(
+            "SELECT sort_date, date_source, year, lead_inspector FROM reports WHERE id = ?",
+            ("case-fieldwork-end",)).fetchone()
+        assert stored == ("2022-01-21", "fieldwork-end", 2022, "Jane Doe")
+    assert report_from_dict(json.loads(json.dumps(to_dict(report)))) == report
 
 
 def test_a_failed_save_leaves_the_previous_record(db_path: Path) -> None:

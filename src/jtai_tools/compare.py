@@ -152,7 +152,7 @@ def compare_areas(
     reports: dict[str, list[str]] = {a: [] for a in resolved}
     for rid, area in db.conn.execute(
         f"SELECT r.id, r.area FROM reports r WHERE {where}"
-        " ORDER BY r.area, COALESCE(r.date, r.fieldwork_end), r.id", params,
+        " ORDER BY r.area, r.sort_date, r.id", params,
     ):
         reports[area].append(rid)
     missing = [a for a, ids in reports.items() if not ids]
@@ -203,7 +203,7 @@ def _quotes(db: Database, where: str, params: list[Any]) -> dict[tuple[str, str]
         "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
         "  ROW_NUMBER() OVER (PARTITION BY r.area, t.theme ORDER BY"
         f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {_IMPROVEMENT},"
-        "   t.position, COALESCE(r.date, r.fieldwork_end) DESC, f.report_id, f.position) AS n"
+        "   t.position, r.sort_date DESC, f.report_id, f.position) AS n"
         " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
         f" JOIN reports r ON r.id = f.report_id WHERE {where}"
         ") WHERE n = 1", params,
@@ -249,7 +249,7 @@ def resolve_report(db: Database, ref: str, type: str | None = None) -> str:
         raise QueryError(f"{ref!r}: expected a report id or AREA@YEAR (e.g. sutton@2017)")
     area = resolve_name(match["area"], db.areas())
     date = match["date"]
-    sql = ("SELECT id FROM reports WHERE area = ? AND COALESCE(date, fieldwork_end, '') LIKE ?"
+    sql = ("SELECT id FROM reports WHERE area = ? AND COALESCE(sort_date, '') LIKE ?"
            + (" AND inspection_type = ?" if type else "") + " ORDER BY id")
     params = [area, date + "%", *([type] if type else [])]
     ids = [r[0] for r in db.conn.execute(sql, params)]
@@ -281,7 +281,7 @@ def compare_reports(
     if ids[0] == ids[1]:
         raise QueryError(f"both references name the same report, {ids[0]}")
     dated = {rid: row for rid, *row in db.conn.execute(
-        "SELECT id, COALESCE(date, fieldwork_end, ''), id FROM reports WHERE id IN (?, ?)", ids)}
+        "SELECT id, COALESCE(sort_date, ''), id FROM reports WHERE id IN (?, ?)", ids)}
     earlier, later = sorted(ids, key=lambda rid: tuple(dated[rid]))
     before, after = _concerns(db, earlier), _concerns(db, later)
     changes = []

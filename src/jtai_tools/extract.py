@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .clean import clean_document
 from .metadata import read_metadata
-from .models import Report, Source
+from .models import Report, Source, sortable_date
 from .read import SUPPORTED_SUFFIXES, InputError, printable, read_document
 from .sections import build_findings, split_sections
 
@@ -88,7 +88,8 @@ def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
     ):
         warnings.append(f"{raw.path}: no improvement list or recommendations found")
     return Report(
-        id=report_id(meta.area.name, meta.date or meta.fieldwork.end, meta.inspection_type),
+        id=report_id(meta.area.name, sortable_date(meta.date, meta.fieldwork)[0],
+                     meta.inspection_type),
         source=Source(path=raw.path, sha256=raw.sha256, format=raw.format, pages=raw.page_count),
         area=meta.area,
         inspection_type=meta.inspection_type,
@@ -100,6 +101,7 @@ def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
         sections=sections,
         findings=findings,
         warnings=warnings,
+        lead_inspector=meta.lead_inspector,
     )
 
 

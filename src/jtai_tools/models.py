@@ -42,6 +42,11 @@ SECTION_KINDS: tuple[str, ...] = (
 
 POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
 
+#: Where a report's sortable date came from, best first: the date printed on the
+#: report (its publication or letter date), else the last day of fieldwork, else
+#: the first.
+DATE_SOURCES: tuple[str, ...] = ("printed", "fieldwork-end", "fieldwork-start")
+
 #: Section kinds whose items are lists of points (one finding per item).
 LIST_SECTION_KINDS: frozenset[str] = frozenset({"improve", "strengths", "recommendations"})
 
@@ -174,11 +179,32 @@ class Metadata:
     jtai_focus: str | None = None
     judgements: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    lead_inspector: str | None = None
+
+
+def sortable_date(date: str | None, fieldwork: Fieldwork) -> tuple[str | None, str | None]:
+    """The date a report sorts by, and where it came from (one of :data:`DATE_SOURCES`).
+
+    Many reports (every ILACS and area SEND report) print no date of their
+    own, so chronologies fall back to the fieldwork: a report is dated by
+    when its inspection ended. ``(None, None)`` when the report gives no date
+    at all.
+    """
+    for value, source in zip((date, fieldwork.end, fieldwork.start), DATE_SOURCES, strict=True):
+        if value:
+            return value, source
+    return None, None
 
 
 @dataclass(slots=True)
 class Report:
-    """One extracted report: the record stored in the database and printed as JSON."""
+    """One extracted report: the record stored in the database and printed as JSON.
+
+    ``date`` is the date as printed (None when the report prints none);
+    ``sort_date`` and ``date_source`` are derived from it and the fieldwork
+    (see :func:`sortable_date`) and are what ids, listings and every
+    chronology use.
+    """
 
     id: str
     source: Source
@@ -192,6 +218,12 @@ class Report:
     sections: list[Section]
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
+    lead_inspector: str | None = None
+    sort_date: str | None = field(init=False, default=None)
+    date_source: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.sort_date, self.date_source = sortable_date(self.date, self.fieldwork)
 
 
 def to_dict(record: Any) -> dict[str, Any]:
@@ -221,4 +253,5 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         sections=[Section(**s) for s in data.get("sections", [])],
         findings=findings,
         warnings=list(data.get("warnings", [])),
+        lead_inspector=data.get("lead_inspector"),
     )

@@ -60,8 +60,8 @@ class SearchSyntaxError(QueryError):
 class Filters:
     """The report filters shared by every query (all optional).
 
-    ``since`` is a year (``2020``) or an ISO date prefix (``2020-06``); a
-    report's date falls back to the end of its fieldwork when it has none.
+    ``since`` is a year (``2020``) or an ISO date prefix (``2020-06``),
+    compared with the report's sortable date (printed, else end of fieldwork).
     """
 
     area: str | Sequence[str] | None = None
@@ -87,7 +87,7 @@ class Filters:
                 where.append(f"{alias}.year >= ?")
                 params.append(int(since))
             elif re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", since):
-                where.append(f"COALESCE({alias}.date, {alias}.fieldwork_end) >= ?")
+                where.append(f"{alias}.sort_date >= ?")
                 params.append(since)
             else:
                 raise QueryError(
@@ -160,22 +160,23 @@ class Database:
         type: str | None = None,
         since: str | int | None = None,
     ) -> pd.DataFrame:
-        """One row per stored report, ordered by area, date and id."""
+        """One row per stored report, ordered by area, sortable date and id."""
         import pandas as pd
 
         where, params = Filters(self._resolved(area), type, since).report_sql()
         rows = self.conn.execute(
-            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.year,"
-            " r.fieldwork_start, r.fieldwork_end, r.jtai_focus, r.source_pages,"
-            " r.source_format, r.source_path,"
+            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.sort_date,"
+            " r.date_source, r.year, r.fieldwork_start, r.fieldwork_end, r.jtai_focus,"
+            " r.lead_inspector, r.source_pages, r.source_format, r.source_path,"
             " (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id) AS findings"
             f" FROM reports r WHERE {where}"
-            " ORDER BY r.area, COALESCE(r.date, r.fieldwork_end), r.id",
+            " ORDER BY r.area, r.sort_date IS NULL, r.sort_date, r.id",
             params,
         ).fetchall()
-        columns = ["report_id", "area", "area_full_name", "inspection_type", "date", "year",
-                   "fieldwork_start", "fieldwork_end", "jtai_focus", "pages", "source_format",
-                   "source_path", "findings"]
+        columns = ["report_id", "area", "area_full_name", "inspection_type", "date",
+                   "sort_date", "date_source", "year", "fieldwork_start", "fieldwork_end",
+                   "jtai_focus", "lead_inspector", "pages", "source_format", "source_path",
+                   "findings"]
         frame = pd.DataFrame(rows, columns=columns)
         frame["year"] = frame["year"].astype("Int64")
         return frame

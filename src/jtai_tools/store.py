@@ -37,6 +37,7 @@ from .models import (
     Section,
     Source,
     report_from_dict,
+    sortable_date,
     to_dict,
 )
 
@@ -45,7 +46,7 @@ T = TypeVar("T")
 DEFAULT_DB = Path("jtai.db")
 
 #: Bumped whenever the schema changes; older databases are migrated on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -56,12 +57,15 @@ CREATE TABLE IF NOT EXISTS reports (
     area_full_name  TEXT,
     inspection_type TEXT NOT NULL,
     date            TEXT,
+    sort_date       TEXT,
+    date_source     TEXT,
     year            INTEGER,
     fieldwork_start TEXT,
     fieldwork_end   TEXT,
     inspectorates   TEXT NOT NULL DEFAULT '[]',
     jtai_focus      TEXT,
     judgements      TEXT NOT NULL DEFAULT '{}',
+    lead_inspector  TEXT,
     source_path     TEXT NOT NULL,
     source_sha256   TEXT NOT NULL,
     source_format   TEXT NOT NULL,
@@ -70,7 +74,7 @@ CREATE TABLE IF NOT EXISTS reports (
     record_sha256   TEXT NOT NULL,
     extracted_at    TEXT
 );
-CREATE INDEX IF NOT EXISTS reports_area ON reports(area, date);
+CREATE INDEX IF NOT EXISTS reports_area ON reports(area, sort_date);
 CREATE INDEX IF NOT EXISTS reports_type ON reports(inspection_type, year);
 CREATE INDEX IF NOT EXISTS reports_sha ON reports(source_sha256);
 
@@ -226,6 +230,8 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:  # another process created it meanwhile
             return
+        if version:
+            _add_report_columns(conn)
         legacy = _legacy_rows(conn) if version == 0 else _rebuild_rows(conn)
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
@@ -248,6 +254,26 @@ def _statements(script: str) -> list[str]:
                 out.append(buffer.strip())
             buffer = ""
     return out
+
+
+#: Columns of ``reports`` added since schema version 2, with their types.
+_ADDED_REPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sort_date", "TEXT"),
+    ("date_source", "TEXT"),
+    ("lead_inspector", "TEXT"),
+)
+
+
+def _add_report_columns(conn: sqlite3.Connection) -> None:
+    """Give an older ``reports`` table the columns that :func:`load_reports` reads.
+
+    They start empty: the rebuild that follows re-writes every report, which
+    derives the sortable date again from the stored date and fieldwork.
+    """
+    present = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
+    for name, kind in _ADDED_REPORT_COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE reports ADD COLUMN {name} {kind}")
 
 
 def _rebuild_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -286,12 +312,10 @@ _YEAR = re.compile(r"^(\d{4})")
 
 
 def report_year(report: Report) -> int | None:
-    """The year a report belongs to: its date, else the end (or start) of fieldwork."""
-    for value in (report.date, report.fieldwork.end, report.fieldwork.start):
-        match = _YEAR.match(value or "")
-        if match:
-            return int(match.group(1))
-    return None
+    """The year a report belongs to: the year of its sortable date (printed, else fieldwork)."""
+    sort_date, _ = sortable_date(report.date, report.fieldwork)
+    match = _YEAR.match(sort_date or "")
+    return int(match.group(1)) if match else None
 
 
 def record_digest(report: Report) -> str:
@@ -312,23 +336,28 @@ def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
 
 def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
     """Insert a report's rows (the caller holds the transaction and removed any old copy)."""
+    sort_date, date_source = sortable_date(report.date, report.fieldwork)
     conn.execute(
-        "INSERT INTO reports (id, area, area_full_name, inspection_type, date, year,"
-        " fieldwork_start, fieldwork_end, inspectorates, jtai_focus, judgements, source_path,"
-        " source_sha256, source_format, source_pages, warnings, record_sha256, extracted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reports (id, area, area_full_name, inspection_type, date, sort_date,"
+        " date_source, year, fieldwork_start, fieldwork_end, inspectorates, jtai_focus,"
+        " judgements, lead_inspector, source_path, source_sha256, source_format, source_pages,"
+        " warnings, record_sha256, extracted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.id,
             report.area.name,
             report.area.full_name,
             report.inspection_type,
             report.date,
+            sort_date,
+            date_source,
             report_year(report),
             report.fieldwork.start,
             report.fieldwork.end,
             json.dumps(report.inspectorates, ensure_ascii=False),
             report.jtai_focus,
             json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
+            report.lead_inspector,
             report.source.path,
             report.source.sha256,
             report.source.format,
@@ -550,8 +579,8 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
         where, params = f"WHERE id IN ({','.join('?' * len(ids))})", list(ids)
     report_rows = conn.execute(
         "SELECT id, area, area_full_name, inspection_type, date, fieldwork_start,"
-        " fieldwork_end, inspectorates, jtai_focus, judgements, source_path, source_sha256,"
-        f" source_format, source_pages, warnings FROM reports {where} ORDER BY id",
+        " fieldwork_end, inspectorates, jtai_focus, judgements, lead_inspector, source_path,"
+        f" source_sha256, source_format, source_pages, warnings FROM reports {where} ORDER BY id",
         params,
     ).fetchall()
     if not report_rows:
@@ -570,7 +599,7 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
     findings = _load_findings(conn, rfilter, params)
     out = []
     for row in report_rows:
-        (rid, area, full, itype, date, fw_start, fw_end, insp, focus, judgements,
+        (rid, area, full, itype, date, fw_start, fw_end, insp, focus, judgements, lead,
          path, sha, fmt, pages, warnings) = row
         out.append(Report(
             id=rid,
@@ -585,6 +614,7 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
             sections=sections.get(rid, []),
             findings=findings.get(rid, []),
             warnings=json.loads(warnings),
+            lead_inspector=lead,
         ))
     return out
 
