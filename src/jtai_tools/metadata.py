@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import csv
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
 from .clean import strip_markup
 from .models import Area, Block, Fieldwork, Metadata, RawDocument, Section
+from .vocab import data_text, plain, read_toml
 
 #: Month names and the abbreviations reports use, to month numbers.
 MONTHS: dict[str, int] = {
@@ -47,23 +46,6 @@ MONTHS: dict[str, int] = {
     "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
-
-#: Characters made plain before matching (typographic quotes, odd spaces).
-_PLAIN_CHARS: tuple[tuple[str, str], ...] = (
-    ("\u2019", "'"), ("\u2018", "'"), ("\u201b", "'"), ("\u2032", "'"),
-    ("\u201c", '"'), ("\u201d", '"'),
-    ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\t", " "),
-    ("\u00ad", ""),
-)  # fmt: skip
-
-
-def _plain(text: str) -> str:
-    """Straight quotes and plain spaces (str.replace is far faster than translate)."""
-    for old, new in _PLAIN_CHARS:
-        if old in text:
-            text = text.replace(old, new)
-    return text
-
 
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
@@ -143,8 +125,7 @@ def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
 @lru_cache(maxsize=1)
 def _config() -> _Config:
     """The compiled contents of ``data/report_types.toml`` (read once per process)."""
-    text = resources.files("jtai_tools").joinpath("data/report_types.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = read_toml("report_types.toml")
     judgements = data["judgements"]
     labels = {
         kind: tuple(
@@ -208,7 +189,7 @@ class _Areas:
 
 def _name_key(text: str) -> str:
     """A spelling-proof key for an area name: lower case, '&' as 'and', no punctuation."""
-    text = _plain(text).lower().replace("&", " and ")
+    text = plain(text).lower().replace("&", " and ")
     text = re.sub(r"[.,'\-]", " ", text)
     return _SPACE_RE.sub(" ", text).strip()
 
@@ -223,7 +204,7 @@ def _alias_regex(name: str) -> str:
 @lru_cache(maxsize=1)
 def _areas() -> _Areas:
     """``data/areas.csv`` as lookup tables (read once per process)."""
-    text = resources.files("jtai_tools").joinpath("data/areas.csv").read_text("utf-8")
+    text = data_text("areas.csv")
     rows = list(csv.DictReader(text.splitlines()))
     lookup: dict[str, str] = {}
     aliases: dict[str, tuple[str, ...]] = {}
@@ -346,7 +327,7 @@ def _strip_markup(text: str) -> str:
 
 def _plain_line(text: str) -> str:
     """One line with plain characters and no mark-up."""
-    return _strip_markup(_plain(text)).strip()
+    return _strip_markup(plain(text)).strip()
 
 
 #: A line that is only a page number: it says nothing about the report, and in
@@ -356,7 +337,7 @@ _PAGE_NUMBER_RE = re.compile(r"\s*\d{1,3}\s*$")
 
 def _join(lines: Iterable[str]) -> str:
     """Lines as one normalised string: plain characters, markup gone, single spaces."""
-    text = _strip_markup(_plain("\n".join(lines)))
+    text = _strip_markup(plain("\n".join(lines)))
     if "\ufffe" in text:
         text = _SOFT_BREAK_RE.sub("-", text)
     return " ".join(text.split())
@@ -481,18 +462,18 @@ def _area_from_mentions(text: str) -> str | None:
 def _formal_name(name: str, text: str) -> str | None:
     """The first formal name of the area printed in the text (else its plain name)."""
     areas = _areas()
-    plain: str | None = None
+    plain_name: str | None = None
     best: tuple[int, str] | None = None
     for offset, owner, printed in _mentions(text):
         if owner != name:
             continue
         if _name_key(printed) == _name_key(name):
-            plain = plain or printed
+            plain_name = plain_name or printed
         elif best is None or offset < best[0]:
             best = (offset, printed)
     if best:
         return best[1]
-    return plain or (areas.aliases[name][0] if areas.aliases.get(name) else None)
+    return plain_name or (areas.aliases[name][0] if areas.aliases.get(name) else None)
 
 
 def _read_area(title: _Title | None, text: _Text, config: _Config) -> tuple[Area, list[str]]:
@@ -536,7 +517,7 @@ def _iso(day: str, month: str, year: str | int) -> str | None:
 
 def parse_date(text: str) -> str | None:
     """The first 'D Month YYYY' date in the text, as an ISO date."""
-    match = _DATE_RE.search(_plain(text))
+    match = _DATE_RE.search(plain(text))
     return _iso(match["d"], match["m"], match["y"]) if match else None
 
 
@@ -547,7 +528,7 @@ def parse_date_range(text: str) -> tuple[str, str] | None:
     '26 February 2018–22 March 2018', '30 December to 3 January 2021'
     (the start falls in the previous year) and single dates (start = end).
     """
-    match = _RANGE_RE.search(_plain(text))
+    match = _RANGE_RE.search(plain(text))
     if not match:
         return None
     if match["d"]:

@@ -25,18 +25,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clean import (
+from .clean import is_bullet
+from .models import LIST_SECTION_KINDS, Block, Finding, Section
+from .vocab import (
     heading_key,
     heading_kind,
     is_back_matter,
-    is_bullet,
     is_grade,
     is_list_sublabel,
     is_sublabel,
     strip_grade,
     vocabulary,
 )
-from .models import LIST_SECTION_KINDS, Block, Finding, Section
 
 #: Section kinds whose paragraphs are split into sentence findings.
 NARRATIVE_KINDS: frozenset[str] = frozenset(

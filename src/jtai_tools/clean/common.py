@@ -1,0 +1,100 @@
+"""What both passes of the clean stage share: list markers, joins, contents, running lines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..vocab import layout, vocabulary
+
+
+@lru_cache(maxsize=1)
+def _marker_pattern() -> re.Pattern[str]:
+    """The list-marker pattern, built from the vocabulary once."""
+    vocab = vocabulary()
+    bullet = "[" + re.escape(vocab.bullets) + "\uf000-\uf0ff]"
+    # A paragraph number may be printed against its first word ("36.The"); a
+    # capital letter after it tells it from a decimal ("48.5").
+    return re.compile(rf"(?P<marker>{bullet}|{vocab.numbering})"
+                      r"(?:\s+|(?<=[\uf000-\uf0ff])(?=\S)|(?<=\d\.)(?=[A-Z]))")
+
+
+def split_marker(text: str) -> tuple[str | None, str]:
+    """``("12.", "Ensure that ...")`` for a line that opens with a bullet or number label."""
+    match = _marker_pattern().match(text)
+    if not match or match.end() >= len(text):
+        return None, text
+    return match.group("marker"), text[match.end():]
+
+
+def is_bare_marker(text: str) -> bool:
+    """A line with nothing but a bullet: an empty list item, printed by mistake."""
+    return len(text) <= 3 and not any(ch.isalnum() for ch in text) \
+        and split_marker(text + " x")[0] is not None
+
+
+def is_bullet(marker: str | None) -> bool:
+    """Whether a marker is a bullet (no letters or digits), not a number or letter label."""
+    return marker is not None and not any(ch.isalnum() for ch in marker.strip("()"))
+
+
+#: A line that ends a sentence (or a clause a list completes).
+TERMINAL = re.compile(r"[.!?:;)\]\"'\u2019\u201d]\s*$")
+LOWER_START = re.compile(r"^[a-z(\u2018'\"]")
+FOOTNOTE_GLUE = re.compile(r"(?<=[a-z)])\d{1,2}$")
+PAGE_REF = re.compile(r"(?:\s|\.{2,}\s*)\d{1,3}$")
+_DIGITS = re.compile(r"\d+")
+#: Longest wrapped first line of a contents entry (characters).
+_CONTENTS_ENTRY_CHARS = 100
+
+
+def join_wrapped(left: str, right: str) -> str:
+    """Two wrapped pieces of one sentence; a hyphen at the wrap is a printed hyphen."""
+    if not left:
+        return right
+    if left.endswith(("-", "/")) and not left.endswith(" -") and right[:1].isalnum():
+        return left + right
+    return f"{left} {right}"
+
+
+def skip_contents_entries(texts: list[str], index: int) -> int:
+    """The index after a run of contents entries (lines ending in a page number).
+
+    An entry may wrap: one line without a page number is allowed when the next
+    line ends with one.
+    """
+    while index < len(texts):
+        if PAGE_REF.search(texts[index]):
+            index += 1
+        elif index + 1 < len(texts) and PAGE_REF.search(texts[index + 1]) \
+                and len(texts[index]) < _CONTENTS_ENTRY_CHARS:
+            index += 2
+        else:
+            break
+    return index
+
+
+def margin_key(text: str) -> str:
+    """A margin line as compared between pages: digits (page numbers, dates) do not count."""
+    return _DIGITS.sub("#", " ".join(text.split()).lower())
+
+
+def running_keys(pages: Iterable[Iterable[str]]) -> set[str]:
+    """The running headers and footers: margin keys repeated on enough pages.
+
+    ``pages`` holds the margin keys of each page. A key seen on at least
+    ``running_min_pages`` pages (or, in a document longer than
+    ``running_short_document`` pages, on ``running_share`` of them) is page
+    furniture, whatever the page number or date it carries.
+    """
+    seen: Counter[str] = Counter()
+    count = 0
+    for keys in pages:
+        seen.update(set(keys))
+        count += 1
+    limits = layout()
+    need = limits.running_min_pages if count <= limits.running_short_document \
+        else max(limits.running_min_pages, int(count * limits.running_share))
+    return {key for key, times in seen.items() if times >= need}

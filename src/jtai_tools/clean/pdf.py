@@ -1,0 +1,369 @@
+"""The PDF layout pass: printed lines with their font, weight and position in, blocks out.
+
+Body print is the commonest font size; headings are bold or larger; list
+items open with a marker and keep a hanging indent; paragraphs are told apart
+by the page's line pitch; tables whose first column only labels each row are
+read one right-hand cell a block. Every threshold is named in
+``data/layout.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ..models import Block, BlockKind, Line, RawDocument
+from ..vocab import heading_key, layout, normalise_chars, table_title, vocabulary
+from .common import (
+    FOOTNOTE_GLUE,
+    LOWER_START,
+    TERMINAL,
+    is_bare_marker,
+    join_wrapped,
+    margin_key,
+    running_keys,
+    skip_contents_entries,
+    split_marker,
+)
+
+LAYOUT = layout()
+
+@dataclass(slots=True)
+class _Row:
+    """A printed line after furniture removal, with its layout."""
+
+    text: str
+    page: int
+    size: float
+    bold: bool
+    x0: float
+    top: float
+    span: int = 1  # printed lines: pdfium runs a line wrapped at a soft hyphen into the next
+    cell: bool = False  # a whole table cell, already re-joined: a paragraph of its own
+
+
+class PdfCleaner:
+    """Layout-driven cleaning of one PDF document."""
+
+    def __init__(self, raw: RawDocument) -> None:
+        self.raw = raw
+        self.vocab = vocabulary()
+        sizes: Counter[float] = Counter()
+        for page in raw.pages:
+            for line in page:
+                if not self._in_margin(line):
+                    sizes[line.size or 0.0] += len(line.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else LAYOUT.default_body_size
+        self.pitch = self._line_pitches()
+
+    def _line_pitches(self) -> dict[int, float]:
+        """Per page, the usual distance between two lines of one body paragraph.
+
+        Paragraph spacing varies (tables print rows barely apart), but the
+        line pitch inside a paragraph is fixed on a page, so a sentence that
+        ends a line followed by a wider gap ends its paragraph.
+        """
+        pitches: dict[int, float] = {}
+        for page in self.raw.pages:
+            counts: Counter[float] = Counter()
+            for above, below in pairwise(page):
+                if above.top is None or below.top is None or above.size != self.body \
+                        or below.size != self.body:
+                    continue
+                gap = below.top - above.top
+                if 0 < gap < self.body * LAYOUT.pitch_max_factor:
+                    counts[round(gap * 2) / 2] += 1
+            if counts:
+                pitch, seen = counts.most_common(1)[0]
+                if seen >= LAYOUT.pitch_min_lines:
+                    pitches[page[0].page] = pitch
+        return pitches
+
+    # ---- furniture -------------------------------------------------------
+
+    def _margin_keys(self) -> set[str]:
+        """Texts repeated in the top or bottom margin of several pages: running headers/footers."""
+        return running_keys([margin_key(line.text) for line in page if self._in_margin(line)]
+                            for page in self.raw.pages)
+
+    @staticmethod
+    def _in_margin(line: Line) -> bool:
+        """Whether a line sits in the top or bottom margin, where running headers and footers go."""
+        height = line.page_height or LAYOUT.default_height
+        top = line.top if line.top is not None else height / 2
+        return top < LAYOUT.top_margin_share * height or top > LAYOUT.bottom_margin_share * height
+
+    def _rows(self) -> list[_Row]:
+        """The printed lines that are report text: furniture, footnotes and contents pages gone."""
+        repeated = self._margin_keys()
+        furniture = self.vocab.furniture
+        rows: list[_Row] = []
+        for page in self.raw.pages:
+            footnote = False
+            for line in page:
+                text = normalise_chars(line.text)
+                if not text:
+                    continue
+                size = line.size or self.body
+                if self._in_margin(line) and margin_key(line.text) in repeated:
+                    continue
+                if furniture.match(text.rstrip()) or is_bare_marker(text):
+                    continue
+                # A footnote opens with a small raised number and runs, in small
+                # print, to the foot of the page.
+                if size < self.body * LAYOUT.footnote_size_share and text[:1].isdigit():
+                    footnote = True
+                    continue
+                if footnote and size < self.body - LAYOUT.footnote_continue_drop:
+                    continue
+                footnote = False
+                rows.append(_Row(text=text, page=line.page, size=size, bold=bool(line.bold),
+                                 x0=line.x0 if line.x0 is not None else 0.0,
+                                 top=line.top if line.top is not None else 0.0,
+                                 span=1 + line.text.count("\ufffe", 0, len(line.text) - 1)))
+        return _label_tables(_drop_contents(rows, self.vocab.contents))
+
+    # ---- blocks ----------------------------------------------------------
+
+    def _is_heading_row(self, row: _Row, marker: str | None) -> bool:
+        """A short row in bold or in larger print than the body.
+
+        A row opening with a marker is a heading only in bold: numbered
+        headings ("1. Children who need help and protection") are bold,
+        list items are not.
+        """
+        words = row.text.count(" ") + 1
+        if words > LAYOUT.heading_max_words or (marker is not None and not row.bold):
+            return False
+        if row.bold:
+            return True
+        return row.size >= self.body + LAYOUT.heading_size_gain
+
+    def blocks(self) -> list[Block]:
+        """The document's blocks: table cells, headings, list items and paragraphs."""
+        blocks: list[Block] = []
+        state = _OpenBlock()
+        for row in self._rows():
+            if row.cell:
+                blocks.append(_new_block("paragraph", row.text, row))
+                state.block, state.level0_x = None, None  # a cell never runs on
+            else:
+                marker, rest = self._marker(row, state)
+                if self._is_heading_row(row, marker):
+                    self._add_heading(row, state, blocks)
+                elif marker is not None:
+                    self._add_item(row, marker, rest, state, blocks)
+                elif not self._extend(row, state):
+                    self._add_paragraph(row, state, blocks)
+            state.prev = row
+        return [b for b in blocks if b.text]
+
+    @staticmethod
+    def _marker(row: _Row, state: _OpenBlock) -> tuple[str | None, str]:
+        """The row's list marker and the text after it; a dash that wrapped is no marker."""
+        marker, rest = split_marker(row.text)
+        current = state.block
+        if marker is not None and marker in "-\u2013\u2014" and state.prev is not None \
+                and current is not None and current.kind != "heading" \
+                and not TERMINAL.search(current.text) \
+                and abs(row.x0 - state.cont_x) < LAYOUT.x_tolerance:
+            return None, row.text  # a dash of the open sentence, wrapped to the line start
+        return marker, rest
+
+    @staticmethod
+    def _add_heading(row: _Row, state: _OpenBlock, blocks: list[Block]) -> None:
+        """Open a heading, or add the row to the heading it wraps on from."""
+        text = FOOTNOTE_GLUE.sub("", row.text).strip()
+        current, prev = state.block, state.prev
+        if current is not None and current.kind == "heading" and prev is not None \
+                and _wraps_heading(current, prev, row, text):
+            current.text = join_wrapped(current.text, text)
+            return
+        state.block = _new_block("heading", text, row)
+        blocks.append(state.block)
+        state.level0_x = None
+
+    def _add_item(self, row: _Row, marker: str, rest: str, state: _OpenBlock,
+                  blocks: list[Block]) -> None:
+        """Open a list item; indented further than the last top-level marker, a sub-item."""
+        level0_x = state.level0_x
+        level = int(level0_x is not None and (
+            row.x0 > level0_x + LAYOUT.sub_item_indent
+            or (marker in self.vocab.sub_bullets and row.x0 > level0_x + LAYOUT.sub_bullet_indent)))
+        if level == 0:
+            state.level0_x = row.x0
+        state.block = Block(kind="item", text=rest, page=row.page, marker=marker.strip(),
+                            level=level, size=row.size, bold=row.bold)
+        blocks.append(state.block)
+        state.first_x, state.cont_x = row.x0, -1.0
+
+    def _extend(self, row: _Row, state: _OpenBlock) -> bool:
+        """Add the row to the open paragraph or item when it carries it on."""
+        current, prev = state.block, state.prev
+        if current is None or current.kind == "heading" or prev is None \
+                or not self._continues(current, prev, row, state.first_x, state.cont_x):
+            return False
+        current.text = join_wrapped(current.text, row.text)
+        if state.cont_x < 0:
+            state.cont_x = row.x0
+        return True
+
+    @staticmethod
+    def _add_paragraph(row: _Row, state: _OpenBlock, blocks: list[Block]) -> None:
+        """Open a paragraph; one back at the list's margin ends the list's nesting."""
+        state.block = _new_block("paragraph", row.text, row)
+        blocks.append(state.block)
+        state.first_x, state.cont_x = row.x0, -1.0
+        if state.level0_x is not None and row.x0 <= state.level0_x + LAYOUT.list_margin_slack:
+            state.level0_x = None
+
+    def _continues(self, block: Block, prev: _Row, row: _Row, first_x: float,
+                   cont_x: float) -> bool:
+        """Whether ``row`` carries on the open paragraph or item."""
+        if abs(row.size - prev.size) > LAYOUT.size_change \
+                and row.size < self.body - LAYOUT.small_print_drop:
+            return False
+        ended = bool(TERMINAL.search(block.text))
+        starts_lower = bool(LOWER_START.match(row.text))
+        if row.page == prev.page:
+            gap = row.top - prev.top - (prev.span - 1) * row.size * LAYOUT.span_pitch_factor
+            if gap <= 0 or gap > row.size * LAYOUT.paragraph_gap_factor:
+                # A new paragraph, unless it is a column or gap artefact in mid-sentence.
+                return gap > 0 and not ended and starts_lower \
+                    and gap < row.size * LAYOUT.column_gap_factor
+            pitch = self.pitch.get(row.page)
+            if ended and pitch is not None and row.size == prev.size == self.body \
+                    and gap > pitch + LAYOUT.pitch_slack:
+                return False  # a sentence ends the line and a wider gap follows
+            if block.kind != "item":
+                return True
+            if cont_x < 0:
+                return row.x0 >= first_x - LAYOUT.wrap_left_slack
+            # After its last sentence, a line left of the item's hanging indent is not its own.
+            return not (ended and cont_x > first_x + LAYOUT.hanging_indent
+                        and row.x0 < cont_x - LAYOUT.x_tolerance)
+        # Page break: the sentence (or the item's hanging indent) carries on.
+        if not ended:
+            return True
+        if block.kind == "item":
+            indent = cont_x if cont_x > 0 else first_x + LAYOUT.sub_item_indent
+            return abs(row.x0 - indent) < LAYOUT.x_tolerance \
+                and row.x0 > first_x + LAYOUT.hanging_indent
+        return starts_lower
+
+
+@dataclass(slots=True)
+class _OpenBlock:
+    """The block being built from PDF rows and the layout that decides what joins it."""
+
+    block: Block | None = None
+    first_x: float = 0.0  # x0 of the block's first line
+    cont_x: float = 0.0  # x0 of its continuation lines; -1 until one is seen
+    prev: _Row | None = None  # the row before
+    level0_x: float | None = None  # x0 of the latest top-level item marker
+
+
+def _new_block(kind: BlockKind, text: str, row: _Row) -> Block:
+    """A block of ``kind`` that takes its page and print from ``row``."""
+    return Block(kind=kind, text=text, page=row.page, size=row.size, bold=row.bold)
+
+
+def _wraps_heading(heading: Block, prev: _Row, row: _Row, text: str) -> bool:
+    """Whether a heading row is the next line of the heading above, not a heading of its own.
+
+    A wrapped heading keeps the weight and size of its first line and follows
+    it closely on the same page; a row repeating the heading is a new one.
+    """
+    return (heading_key(text).lower() != heading_key(heading.text).lower()
+            and prev.bold == row.bold and abs(prev.size - row.size) < LAYOUT.heading_size_slack
+            and prev.page == row.page
+            and 0 < row.top - prev.top < row.size * LAYOUT.heading_wrap_factor)
+
+
+#: Average width of a printed character as a share of the font size (for body fonts).
+
+def _label_tables(rows: list[_Row]) -> list[_Row]:
+    """Rows with label-column tables rebuilt: the header as a heading, one row per right cell.
+
+    The header row ("Responsible body Areas for priority action") sets the
+    left column's x0; the first row further right sets the right column's.
+    Left-column lines are dropped; the right-column lines of one table row
+    are joined into one cell, and a new cell starts when the left column
+    starts again. The table ends at the next heading (bold or larger print)
+    or at a line starting at the left column too long to fit in it. A header
+    printed again straight after the table's cells (at the top of the next
+    page) carries the same table on.
+    """
+    out: list[_Row] = []
+    index = 0
+    last_title: str | None = None
+    while index < len(rows):
+        row = rows[index]
+        title = table_title(row.text) if row.bold else None
+        if title is None:
+            out.append(row)
+            index += 1
+            continue
+        if not (out and out[-1].cell and title == last_title):
+            out.append(_Row(text=title, page=row.page, size=row.size, bold=True, x0=row.x0,
+                            top=row.top))
+        last_title = title
+        index = _table_cells(rows, index + 1, row, out)
+    return out
+
+
+def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:
+    """Append the right-column cells of the table under ``header``; the index after it."""
+    left_x = header.x0
+    right_x: float | None = None
+    cell: _Row | None = None
+    left_seen = True
+    while index < len(rows):
+        row = rows[index]
+        if row.bold or row.size > header.size + LAYOUT.table_size_slack \
+                or row.x0 < left_x - LAYOUT.x_tolerance:
+            break
+        if right_x is None and row.x0 > left_x + LAYOUT.table_column_offset:
+            right_x = row.x0
+        if right_x is not None and row.x0 >= right_x - LAYOUT.x_tolerance:
+            marker, rest = split_marker(row.text)
+            if cell is None or left_seen or _opens_cell_item(cell.text, marker):
+                cell = _Row(text=rest, page=row.page, size=row.size, bold=False,
+                            x0=row.x0, top=row.top, cell=True)
+                out.append(cell)
+            else:
+                cell.text = join_wrapped(cell.text, rest)
+            left_seen = False
+        else:
+            width = right_x - left_x if right_x is not None else LAYOUT.table_left_width
+            if len(row.text) * row.size * LAYOUT.char_width_share > width:
+                break  # full-width text: the table is over
+            left_seen = True
+        index += 1
+    return index
+
+
+def _opens_cell_item(cell_text: str, marker: str | None) -> bool:
+    """Whether a bulleted line inside a table cell starts an item of its own.
+
+    A cell may list several points for one responsible body; bullets after a
+    lead-in ending in a colon complete that lead-in instead.
+    """
+    return marker is not None and not cell_text.rstrip().endswith(":")
+
+
+def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
+    """Rows without contents pages: the contents heading and the entries that follow it."""
+    out: list[_Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if len(row.text) < LAYOUT.contents_heading_chars and contents.match(heading_key(row.text)):
+            index = skip_contents_entries([r.text for r in rows], index + 1)
+            continue
+        out.append(row)
+        index += 1
+    return out
+

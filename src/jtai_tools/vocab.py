@@ -1,0 +1,243 @@
+"""The vocabulary of the pipeline: its data files, the printed-character tables and headings.
+
+One module owns the files in ``jtai_tools/data``: it reads them (``data_text``,
+``read_toml``) and compiles what the clean, sections and metadata stages
+share from them:
+
+- the one text normaliser (``data/characters.toml``): typographic quotes made
+  straight and odd spaces made plain (:func:`plain`), and the print artefacts
+  of PDF text layers (ligatures, soft hyphens, footnote digits) written out
+  (:func:`normalise_chars`);
+- the heading vocabulary (``data/headings.toml``): section kinds, sub-labels,
+  furniture, bullets, numbering, grades, back matter;
+- the layout thresholds of the clean stage (``data/layout.toml``), as one
+  named table.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+# --------------------------------------------------------------------------
+# Data files
+
+
+def data_text(name: str) -> str:
+    """The text of a data file shipped with the package (``data/<name>``)."""
+    return resources.files("jtai_tools").joinpath("data", name).read_text("utf-8")
+
+
+def read_toml(name: str) -> dict[str, Any]:
+    """A TOML data file shipped with the package, parsed."""
+    return tomllib.loads(data_text(name))
+
+
+# --------------------------------------------------------------------------
+# Printed characters
+
+
+@lru_cache(maxsize=1)
+def _character_tables() -> tuple[dict[int, str], dict[int, str]]:
+    """(plain, printed) translation tables of ``data/characters.toml``.
+
+    ``plain`` makes quotes straight and spaces plain; ``printed`` also writes
+    out ligatures and drops invisible characters and footnote digits, and
+    keeps quotes as printed.
+    """
+    data = read_toml("characters.toml")
+    plain = str.maketrans({**data["quotes"], **data["spaces"]})
+    printed = str.maketrans({**data["spaces"], **data["print"]})
+    return plain, printed
+
+
+def plain(text: str) -> str:
+    """Straight quotes and plain spaces: text as the vocabulary's patterns are written."""
+    if text.isascii() and "\t" not in text:
+        return text
+    return text.translate(_character_tables()[0])
+
+
+def normalise_chars(text: str) -> str:
+    """Ligatures, soft hyphens and odd spaces as printed characters; one space between words.
+
+    Quotes stay as printed: straight or curly is the report's choice.
+    """
+    if not text.isascii() or "\t" in text or "\r" in text:
+        text = text.translate(_character_tables()[1])
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------
+# Headings and list vocabulary
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Compiled patterns of ``data/headings.toml``, shared with the sections stage."""
+
+    sections: tuple[tuple[str, re.Pattern[str]], ...]
+    sublabels: re.Pattern[str]
+    list_sublabels: re.Pattern[str]
+    list_sublabel_kinds: frozenset[str]
+    contents: re.Pattern[str]
+    furniture: re.Pattern[str]
+    bullets: str
+    sub_bullets: str
+    numbering: str
+    table_header: re.Pattern[str]
+    back_matter: re.Pattern[str]
+    grades: re.Pattern[str]
+    grade_suffix: re.Pattern[str]
+    abbreviations: frozenset[str]
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    """One case-blind pattern matching the whole text against any of ``patterns``."""
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The heading and furniture vocabulary, loaded once per process."""
+    data = read_toml("headings.toml")
+    sections = tuple((entry["kind"], _alternation(entry["patterns"])) for entry in data["section"])
+    return Vocabulary(
+        sections=sections,
+        sublabels=_alternation(data["sublabels"]["patterns"]),
+        list_sublabels=_alternation(data["list_sublabels"]["patterns"]),
+        list_sublabel_kinds=frozenset(data["list_sublabels"]["kinds"]),
+        contents=_alternation(data["contents"]["patterns"]),
+        furniture=_alternation(data["furniture"]["patterns"]),
+        bullets=data["bullets"]["chars"],
+        sub_bullets=data["bullets"]["sub_chars"],
+        numbering=data["numbering"]["pattern"],
+        table_header=re.compile(
+            "(?:" + "|".join(f"(?:{p})" for p in data["tables"]["label_columns"])
+            + r")\s+(?P<title>.+)\Z", re.IGNORECASE),
+        back_matter=_alternation(data["back_matter"]["patterns"]),
+        grades=_alternation(data["grades"]["patterns"]),
+        grade_suffix=re.compile(
+            r"[\s:]+(?:" + "|".join(f"(?:{p})" for p in data["grades"]["patterns"]) + r")\Z",
+            re.IGNORECASE),
+        abbreviations=frozenset(word.lower() for word in data["sentences"]["abbreviations"]),
+    )
+
+
+def heading_key(text: str) -> str:
+    """A heading as the vocabulary sees it: straight quotes, one space, no final stop."""
+    text = plain(text)
+    return " ".join(text.split()).rstrip(".:").rstrip()
+
+
+def heading_kind(text: str) -> str | None:
+    """The section kind a heading names, or ``None`` when the vocabulary does not know it."""
+    key = heading_key(text)
+    for kind, pattern in vocabulary().sections:
+        if pattern.match(key):
+            return kind
+    return None
+
+
+def is_sublabel(text: str) -> bool:
+    """A label inside a section (never a section of its own)."""
+    return bool(vocabulary().sublabels.match(heading_key(text)))
+
+
+def is_list_sublabel(text: str) -> bool:
+    """A group label that does not break a list it stands inside."""
+    return bool(vocabulary().list_sublabels.match(heading_key(text)))
+
+
+def is_back_matter(text: str) -> bool:
+    """A sign-off or back-page line ("Yours sincerely", "© Crown copyright 2024", ...)."""
+    return bool(vocabulary().back_matter.match(heading_key(text)))
+
+
+def is_grade(text: str) -> bool:
+    """A judgement grade on its own ("Good", "Requires improvement to be good")."""
+    return bool(vocabulary().grades.match(heading_key(text)))
+
+
+def strip_grade(text: str) -> str:
+    """A judgement label without the grade printed after it ("Leadership ... Good")."""
+    return vocabulary().grade_suffix.sub("", heading_key(text))
+
+
+def table_title(text: str) -> str | None:
+    """The list heading of a table header row whose first column only labels each row.
+
+    Area SEND reports print "Areas for priority action" as a two-column table
+    headed "Responsible body | Areas for priority action": the right-hand
+    cells are the list's items, the left-hand cells name who must act.
+    """
+    match = vocabulary().table_header.match(heading_key(text))
+    if match and heading_kind(match["title"]) is not None:
+        return match["title"]
+    return None
+
+
+
+
+# --------------------------------------------------------------------------
+# Layout thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The clean stage's layout thresholds (``data/layout.toml``); see that file for each."""
+
+    default_height: float
+    top_margin_share: float
+    bottom_margin_share: float
+    running_min_pages: int
+    running_short_document: int
+    running_share: float
+    default_body_size: float
+    footnote_size_share: float
+    footnote_continue_drop: float
+    pitch_max_factor: float
+    pitch_min_lines: int
+    heading_size_gain: float
+    heading_max_words: int
+    sub_item_indent: float
+    sub_bullet_indent: float
+    x_tolerance: float
+    paragraph_gap_factor: float
+    column_gap_factor: float
+    pitch_slack: float
+    span_pitch_factor: float
+    size_change: float
+    small_print_drop: float
+    wrap_left_slack: float
+    hanging_indent: float
+    list_margin_slack: float
+    heading_size_slack: float
+    heading_wrap_factor: float
+    table_column_offset: float
+    table_size_slack: float
+    table_left_width: float
+    char_width_share: float
+    contents_heading_chars: int
+    wrapped_share: float
+    measured_chars: int
+    margin_lines: int
+    wrap_full: float
+    wrap_full_sentence: float
+    merged_line: float
+    full_line_percentile: float
+
+
+@lru_cache(maxsize=1)
+def layout() -> Layout:
+    """The layout thresholds, loaded once per process; every key named by :class:`Layout`."""
+    data = read_toml("layout.toml")
+    values = {key: value for table in data.values() for key, value in table.items()}
+    names = {f.name for f in fields(Layout)}
+    if set(values) != names:
+        unknown = sorted(set(values) - names) or sorted(names - set(values))
+        raise ValueError(f"data/layout.toml: keys do not match the layout table: {unknown}")
+    return Layout(**values)
