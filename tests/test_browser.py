@@ -136,6 +136,18 @@ def test_report_in_chromium_heatmap_click_shows_findings(browser: Browser,
     assert shape[2] >= 11
     assert shape[3] == 0  # nothing fetched: styles and script are inline
 
+    # the script recolours every cell on load exactly as the page was written
+    written = re.findall(r'<td class="cell[^"]*" data-col="[^"]+" style="([^"]+)"',
+                         page.read_text("utf-8"))
+    shown_styles = browser.run(
+        "return Array.from(document.querySelectorAll('table.heatmap td.cell')).map("
+        "td => [td.style.backgroundColor, td.style.color]);")
+    assert len(shown_styles) == len(written)
+    assert shown_styles == [[_rgb(part) for part in style.split(";")] for style in written]
+    # a legend says what colour and bar mean
+    legend = browser.text(browser.find("#legend"))
+    assert "all strengths" in legend and "all concerns" in legend and "Bar:" in legend
+
     panel = browser.find("#cell-panel")
     assert not browser.displayed(panel)
     cell = browser.find('a[data-cell="cell--supervision--sutton"]')
@@ -154,8 +166,33 @@ def test_report_in_chromium_heatmap_click_shows_findings(browser: Browser,
     browser.click(lewisham)
     shown = browser.text(browser.find("#cell-panel-body"))
     assert "Records say \"<script>alert('x')</script>\" & other <b>odd</b> text" in shown
-    assert browser.run("return document.scripts.length;") == 1
+    assert browser.run("return Array.from(document.scripts).map(s => s.type);") == [
+        "application/json", ""]  # our data and our script, nothing from the report
 
+    # filtering out the SIF leaves Sutton's 2023 JTAI alone in its column
+    browser.click(browser.find('input[name="type"][value="sif"]'))
+    sutton = browser.find('a[data-cell="cell--supervision--sutton"]')
+    assert browser.text(sutton) == "1 | 0"
+    status = browser.text(browser.find("#filter-status"))
+    assert status.startswith("3 of 4 reports shown")
+    assert "Management oversight of casework" not in browser.text(browser.find("#themes"))
+    browser.click(browser.find('input[name="type"][value="sif"]'))
+    assert browser.text(sutton) == "2 | 0"
+    # and the year filter does the same by year
+    browser.run("var s = document.querySelector('select[name=from]'); s.value = '2023';"
+                " s.dispatchEvent(new Event('change', {bubbles: true}));")
+    assert browser.text(sutton) == "1 | 0"
+
+    # what an analyst sees first: every report, the heatmap and its legend
+    browser.run("var s = document.querySelector('select[name=from]'); s.value = '2017';"
+                " s.dispatchEvent(new Event('change', {bubbles: true})); window.scrollTo(0, 0);")
+    assert browser.text(sutton) == "2 | 0"
     shot = browser.screenshot()
     assert shot.startswith(b"\x89PNG") and len(shot) > 10_000
     (tmp_path / "report.png").write_bytes(shot)
+
+
+def _rgb(declaration: str) -> str:
+    """``background:#b2182b`` as the browser reports the colour: ``rgb(178, 24, 43)``."""
+    value = declaration.split(":")[1].lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from conftest import FIXTURES
 from jtai_tools import export
 from jtai_tools.cli import app
+from jtai_tools.corpus import codebook_themes, load_corpus
 from jtai_tools.models import Area, Evidence, Fieldwork, Finding, Report, Section, Source
-from jtai_tools.render import codebook_themes, load_corpus
 from test_render import build_db, extract_corpus, fixture_reports
 
 NS = {"q": export.PROJECT_NS}

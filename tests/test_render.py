@@ -149,13 +149,35 @@ def test_unknown_area_and_missing_database_are_clear_errors(db: Path, tmp_path: 
         render.load_corpus(tmp_path / "nothing.db")
 
 
-def test_cell_colour_follows_balance_and_volume() -> None:
-    red = render.cell_colour(4, 0, 4, 4)
-    blue = render.cell_colour(0, 4, 4, 4)
-    pale_red = render.cell_colour(1, 0, 1, 4)
-    assert red[0] > red[2] and blue[2] > blue[0]
-    assert sum(pale_red) > sum(red)  # fewer findings, lighter cell
-    assert render.cell_colour(0, 0, 0, 4) == render.EMPTY_RGB
+def test_cell_colour_is_a_diverging_scale_of_balance_alone() -> None:
+    red = render.cell_colour(4, 0, 4)
+    blue = render.cell_colour(0, 4, 4)
+    assert red == pytest.approx(render.CONCERN_RGB) and blue == pytest.approx(render.STRENGTH_RGB)
+    assert render.cell_colour(3, 3, 6) == render.EVEN_RGB
+    # volume is not in the colour: one concern is as red as forty
+    assert render.cell_colour(1, 0, 1) == render.cell_colour(40, 0, 40)
+    # the two cells that once looked alike now lean to opposite sides
+    leaning_concern, leaning_strength = render.cell_colour(175, 134), render.cell_colour(102, 204)
+    assert leaning_concern[0] > leaning_concern[2] and leaning_strength[2] > leaning_strength[0]
+    # more concern, redder; all-neutral cells have a colour of their own
+    assert render.cell_colour(3, 1)[1] < render.cell_colour(2, 1)[1]
+    assert render.cell_colour(0, 0, 2) == render.NEUTRAL_RGB
+    assert render.cell_colour(0, 0, 0) == render.EMPTY_RGB
+
+
+def test_bars_are_per_report_shares_not_counts(tmp_path: Path) -> None:
+    """A long report does not make its area look busier than a short one saying the same."""
+    db = build_db(tmp_path / "jtai.db")
+    corpus = render.load_corpus(db, ["sutton", "lewisham", "surrey"])
+    heat = render.build_heatmap(corpus)
+    counts = render.report_counts(corpus)
+    # Sutton: supervision is 1 of each report's tagged findings, averaged over its two reports
+    expected = sum(counts.by_theme["supervision"][rid][2] / counts.tagged[rid]
+                   for rid in ("sutton-2017-02-13-sif", "sutton-2023-09-01-jtai")) / 2
+    assert heat.share[("supervision", "sutton")] == pytest.approx(expected)
+    assert 0 < heat.share[("supervision", "sutton")] < 1
+    assert [c.note for c in heat.columns] == ["2 reports, 2017–2023", "1 report, 2023",
+                                              "1 report, 2023"]
 
 
 def test_highlight_marks_evidence_and_escapes() -> None:
@@ -181,8 +203,8 @@ def test_html_is_self_contained_escaped_and_linked(db: Path) -> None:
     corpus = render.load_corpus(db, ["sutton", "lewisham", "surrey"])
     text = render.render_html(corpus)
     page = Page(text)
-    # one script (ours), nothing fetched at view time
-    assert text.count("<script") == 1
+    # one script that runs (ours) beside its JSON data, nothing fetched at view time
+    assert text.count("<script>") == 1 and text.count('<script type="application/json"') == 1
     assert page.sources == []
     assert all(link.startswith("#") for link in page.links)
     assert "<link" not in text and "@import" not in text
@@ -202,7 +224,8 @@ def test_html_is_self_contained_escaped_and_linked(db: Path) -> None:
         )
         assert page.group_findings[target] == heat.total(theme, key)
     # the sections a reader navigates to
-    for section in ("heatmap", "themes", "recurring", "reports", "cell-panel"):
+    for section in ("heatmap", "themes", "recurring", "reports", "cell-panel", "filters",
+                    "legend"):
         assert section in page.ids
 
 
@@ -268,7 +291,11 @@ def test_every_value_from_a_document_is_escaped(tmp_path: Path, areas: list[str]
     corpus = render.load_corpus(db, [*areas, "$\\nope$ " + HOSTILE] if areas else [])
     text = render.render_html(corpus)
     tags = Markup(text).tags
-    assert [t for t, _ in tags].count("script") == 1 and "img" not in [t for t, _ in tags]
+    scripts = [a for t, a in tags if t == "script"]
+    assert scripts == [{"type": "application/json", "id": "heat-data"}, {}]
+    assert "img" not in [t for t, _ in tags]
+    data = text[text.index('id="heat-data">') + 15:text.index("</script>")]
+    assert "<" not in data and json.loads(data)["reports"]
     assert not [(t, a) for t, a in tags for name in a if name.startswith("on")]
     assert text.rindex("<script>") > text.rindex("</main>")  # ours, after the content
     page = Page(text)
@@ -345,3 +372,26 @@ def test_report_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:
     assert len(page.finding_texts) == sum(len(ts) for ts in tagged["themes"])
     assert set(page.finding_texts) == set(tagged["text"])
     assert sum(page.group_findings.values()) == len(page.finding_texts)
+
+
+def test_many_areas_give_an_index_and_one_page_per_area(db: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "MAX_AREAS_PER_PAGE", 2)
+    corpus = render.load_corpus(db)
+    output = tmp_path / "all.html"
+    written = render.write_report(corpus, output)
+    folder = tmp_path / "all-areas"
+    assert written == [output, folder / "lewisham.html", folder / "surrey.html",
+                       folder / "sutton.html"]  # every area, in the database's order
+    index = output.read_text("utf-8")
+    page = Page(index)
+    # the index holds the heatmap and the area list, but no findings
+    assert page.finding_texts == [] and "cell-panel" not in page.ids
+    assert 'name="area" value="sutton">' in index  # past the limit: listed, not shown
+    assert 'name="area" value="lewisham" checked>' in index
+    assert "all-areas/sutton.html#theme--supervision" in page.links
+    # each area's page is the one-area report, linked back to the index
+    sutton = Page((folder / "sutton.html").read_text("utf-8"))
+    assert "../all.html" in sutton.links
+    assert any("Management oversight of casework" in t for t in sutton.finding_texts)
+    assert not any("Records say" in t for t in sutton.finding_texts)  # Lewisham's finding

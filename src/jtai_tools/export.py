@@ -36,9 +36,9 @@ from openpyxl.xml.constants import ARC_CORE
 from openpyxl.xml.functions import tostring as xml_tostring
 
 from . import __version__
+from .corpus import Corpus, area_label, codebook_themes, load_corpus
 from .models import POLARITIES, Finding, Report
 from .query import open_db
-from .render import Corpus, area_label, codebook_themes, load_corpus
 from .store import report_year
 from .tables import is_missing, neutralise
 

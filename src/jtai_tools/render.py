@@ -2,38 +2,64 @@
 
 People would rather look than read a long table, so the report opens with a
 heatmap of themes against areas (or, for one area, against its inspections
-over the years); each cell is coloured by its concern and strength counts and
-opens the findings behind it. Below come the findings of each theme with
+over the years). A cell's colour says only the balance of what inspectors
+said, on a diverging scale from all strengths (blue) through even (pale) to
+all concerns (red); a separate bar says how much: the theme's share of each
+report's tagged findings, averaged over the column's reports, so one long
+report cannot make its area look busy. Filters by inspection type and years
+recompute the cells in the page. Below come the findings of each theme with
 their evidence words highlighted, the improvement points that recur across an
 area's inspections, and the metadata of every report.
 
-The page carries its styles and script inline and loads nothing at view time,
-so it can be mailed or put on a shared drive. Everything taken from report
-text is escaped. :func:`heatmap_image` draws the same heatmap with matplotlib
-for slides and board papers, byte for byte the same for the same input.
+The page is built from a Jinja2 template (``data/report.html.j2``) beside
+``report.css`` and ``report.js``, with autoescaping on: everything taken from
+report text is escaped by the template engine, never by hand. The page
+carries its styles and script inline and loads nothing at view time, so it
+can be mailed or put on a shared drive. More than :data:`MAX_AREAS_PER_PAGE`
+areas give an index page (the heatmap with a selectable area list) and one
+page per area, instead of one page of every finding.
+
+:func:`heatmap_image` draws the same heatmap with matplotlib for slides and
+board papers, byte for byte the same for the same input.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import itertools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
+import jinja2
+from markupsafe import Markup, escape
 
-from .codebook import CodebookError, load_codebook
 from .compare import ReportComparison, compare_reports
+from .corpus import (
+    Corpus,
+    CorpusError,
+    UnknownAreaError,
+    area_label,
+    codebook_themes,
+    report_date,
+    theme_labels,
+)
+from .corpus import load_corpus as load_selection
 from .models import INSPECTION_TYPES, Report
-from .query import AreaError, Database, open_db
-from .store import StoreError, load_reports
+from .query import Database, open_db
+
+__all__ = [
+    "Corpus", "RenderError", "UnknownAreaError", "area_label", "codebook_themes", "theme_labels",
+]
 
 ImageFormat = Literal["png", "svg"]
+
+#: What render errors were called before the selection moved to :mod:`jtai_tools.corpus`.
+RenderError = CorpusError
 
 #: Inspection types as printed in headings (ids are lower-case in the data).
 TYPE_LABELS: dict[str, str] = {
@@ -47,35 +73,46 @@ TYPE_LABELS: dict[str, str] = {
 }
 assert set(TYPE_LABELS) == set(INSPECTION_TYPES)
 
-#: The end colours of the heatmap: all concerns, all strengths, and balanced/neutral.
+#: The ends and middle of the diverging balance scale (ColorBrewer RdBu), and the
+#: colours of cells whose findings are all neutral and of empty cells.
 CONCERN_RGB = (0.698, 0.094, 0.169)
 STRENGTH_RGB = (0.129, 0.400, 0.675)
-BALANCED_RGB = (0.45, 0.40, 0.55)
-EMPTY_RGB = (0.96, 0.96, 0.96)
+EVEN_RGB = (0.969, 0.969, 0.969)
+NEUTRAL_RGB = (0.78, 0.76, 0.70)
+EMPTY_RGB = (1.0, 1.0, 1.0)
 
-class RenderError(ValueError):
-    """Bad input for a render (no database, empty database): one line for the user."""
-
-
-class UnknownAreaError(RenderError):
-    """An area named on the command line that the database does not hold (a usage error)."""
+#: More areas than this are written as an index page and one page per area.
+MAX_AREAS_PER_PAGE = 8
 
 
-@dataclass(slots=True)
-class Corpus:
-    """The reports chosen for a render and their findings, one row a finding."""
+# --------------------------------------------------------------------------- loading
 
-    reports: list[Report]
-    findings: pd.DataFrame
-    labels: dict[str, str] = field(default_factory=dict)
-    areas: list[str] = field(default_factory=list)
-    db: Path | None = None
-    #: area → each pair of its consecutive inspections (with findings) compared
-    recurring: dict[str, list[ReportComparison]] = field(default_factory=dict)
 
-    def label(self, theme: str) -> str:
-        """A theme's label from the codebook, or its id when the codebook lacks it."""
-        return self.labels.get(theme, theme)
+def load_corpus(db: str | Path, areas: Sequence[str] = ()) -> Corpus:
+    """The selection of :func:`jtai_tools.corpus.load_corpus`, with each area's
+    consecutive inspections compared for the recurring improvement points."""
+    corpus = load_selection(db, areas)
+    with open_db(db) as database:
+        corpus.recurring = {
+            area: recurring_points(
+                database, [r.id for r in corpus.reports if r.area.name == area and r.findings]
+            )
+            for area in dict.fromkeys(r.area.name for r in corpus.reports)
+        }
+    return corpus
+
+
+def recurring_points(database: Database, report_ids: Sequence[str]) -> list[ReportComparison]:
+    """Each consecutive pair of one area's inspections compared, oldest first.
+
+    Which improvement points came back is matched by meaning rather than
+    exact words, as ``jtai compare AREA@YEAR AREA@YEAR`` does.
+    """
+    return [compare_reports(database, earlier, later)
+            for earlier, later in itertools.pairwise(report_ids)]
+
+
+# --------------------------------------------------------------------------- heatmap
 
 
 @dataclass(slots=True)
@@ -85,13 +122,17 @@ class Column:
     key: str
     label: str
     report_ids: tuple[str, ...]
+    #: what the column covers, e.g. "3 reports, 2017-2023"
+    note: str = ""
 
 
 @dataclass(slots=True)
 class Heatmap:
-    """Counts per theme (row) and column.
+    """Counts and per-report shares per theme (row) and column.
 
-    ``cells[(theme, key)]`` lists the positions of the cell's findings in ``Corpus.findings``.
+    ``cells[(theme, key)]`` lists the positions of the cell's findings in
+    ``Corpus.findings``; ``share[(theme, key)]`` is the theme's share of each
+    report's tagged findings, averaged over the column's reports that have any.
     """
 
     themes: list[str]
@@ -100,113 +141,85 @@ class Heatmap:
     strength: dict[tuple[str, str], int]
     cells: dict[tuple[str, str], list[int]]
     title: str
+    share: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def max_total(self) -> int:
         return max((len(v) for v in self.cells.values()), default=0)
 
+    @property
+    def max_share(self) -> float:
+        return max(self.share.values(), default=0.0)
+
     def total(self, theme: str, key: str) -> int:
         return len(self.cells.get((theme, key), []))
 
 
-# --------------------------------------------------------------------------- loading
+def _years(reports: Sequence[Report]) -> str:
+    years = sorted({d[:4] for r in reports if (d := report_date(r))})
+    if not years:
+        return "undated"
+    return years[0] if len(years) == 1 else f"{years[0]}\u2013{years[-1]}"
 
 
-_SMALL_WORDS = frozenset({"and", "of", "upon", "on", "the", "in", "le", "with"})
-
-
-def area_label(name: str) -> str:
-    """An area as printed: stored names are lower-case keys ("kingston upon thames")."""
-    if name != name.lower():
-        return name
-    words = re.split(r"([ -])", name)
-    return "".join(
-        w if w in (" ", "-") or (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:]
-        for i, w in enumerate(words)
-    )
-
-
-def codebook_themes() -> list[tuple[str, str, str]]:
-    """(id, label, description) of every codebook theme, in codebook order.
-
-    When the codebook cannot be read, outputs fall back to theme ids as
-    labels: a report of stored findings is still worth having.
-    """
-    try:
-        codebook = load_codebook()
-    except (CodebookError, OSError):
-        return []
-    return [(t.id, t.label or t.id, t.description or "") for t in codebook.themes]
-
-
-def theme_labels() -> dict[str, str]:
-    """Theme id → label from the codebook (empty when it cannot be loaded)."""
-    return {theme_id: label for theme_id, label, _ in codebook_themes()}
-
-
-def load_corpus(db: str | Path, areas: Sequence[str] = ()) -> Corpus:
-    """The stored reports of ``areas`` (all when empty) with their findings and theme labels.
-
-    Areas are matched as ``jtai`` matches them everywhere (case and spelling
-    forgiven, see :func:`jtai_tools.query.resolve_name`) and keep the order
-    they were named in; each area's reports run oldest first.
-    """
-    try:
-        database = open_db(db)
-    except StoreError as exc:
-        raise RenderError(str(exc)) from None
-    with database:
-        try:
-            names = list(dict.fromkeys(database.resolve_area(a) for a in areas))
-        except AreaError as exc:
-            raise UnknownAreaError(str(exc)) from None
-        names = names or database.areas()
-        if not names:
-            raise RenderError(f"{db}: the database holds no reports")
-        listing = database.reports(area=names)
-        order = {name: i for i, name in enumerate(names)}
-        listing = listing.assign(_area=listing["area"].map(order), _date=listing["date"].fillna(""))
-        listing = listing.sort_values(["_area", "_date", "report_id"], kind="stable")
-        # one read for all reports (not one per report); every report when none are named
-        loaded = load_reports(database.conn, list(listing["report_id"]) if areas else None)
-        by_id = {r.id: r for r in loaded}
-        reports = [by_id[rid] for rid in listing["report_id"]]
-        findings = database.findings(area=names)
-        # documents without findings (e.g. partnership arrangements) have no points to compare
-        recurring = {
-            area: recurring_points(
-                database, [r.id for r in reports if r.area.name == area and r.findings]
-            )
-            for area in names
-        }
-    return Corpus(reports, findings, theme_labels(), names, Path(db), recurring)
-
-
-# --------------------------------------------------------------------------- heatmap
+def report_label(report: Report) -> str:
+    """A report as a column or heading names it: its sortable date and type."""
+    return " ".join(x for x in (report_date(report) or "undated",
+                                TYPE_LABELS.get(report.inspection_type, "")) if x)
 
 
 def _columns(corpus: Corpus) -> tuple[list[Column], str]:
     """Areas as columns, or one area's inspections when the corpus holds one area."""
     areas = list(dict.fromkeys(r.area.name for r in corpus.reports))
     if len(areas) == 1:
-        columns = [
-            Column(r.id, f"{r.date or 'undated'} {TYPE_LABELS.get(r.inspection_type, '')}".strip(),
-                   (r.id,))
-            for r in corpus.reports
-        ]
+        columns = [Column(r.id, report_label(r), (r.id,), f"{len(r.findings)} findings")
+                   for r in corpus.reports]
         return columns, f"Themes across {area_label(areas[0])}'s inspections"
-    columns = [
-        Column(_slug(a), area_label(a), tuple(r.id for r in corpus.reports if r.area.name == a))
-        for a in areas
-    ]
+    columns = []
+    for area in areas:
+        reports = [r for r in corpus.reports if r.area.name == area]
+        note = f"{len(reports)} report{'s' if len(reports) != 1 else ''}, {_years(reports)}"
+        columns.append(Column(_slug(area), area_label(area), tuple(r.id for r in reports), note))
     return columns, "Themes by area"
 
 
-def build_heatmap(corpus: Corpus) -> Heatmap:
-    """Concern and strength counts per theme and column, themes most-mentioned first.
+@dataclass(slots=True)
+class ReportCounts:
+    """Per report: tagged findings, and (concern, strength, total) per theme."""
+
+    tagged: dict[str, int] = field(default_factory=dict)
+    by_theme: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def report_counts(corpus: Corpus) -> ReportCounts:
+    """Counts per report and theme: what the heatmap and the page's filters sum.
 
     A mixed finding counts once as a concern and once as a strength.
     """
+    counts = ReportCounts({r.id: 0 for r in corpus.reports})
+    frame = corpus.findings
+    for report_id, themes, pol in zip(frame["report_id"], frame["themes"], frame["polarity"],
+                                      strict=True):
+        if themes:
+            counts.tagged[report_id] = counts.tagged.get(report_id, 0) + 1
+        for theme in themes:
+            cell = counts.by_theme.setdefault(theme, {}).setdefault(report_id, [0, 0, 0])
+            cell[0] += pol in ("concern", "mixed")
+            cell[1] += pol in ("strength", "mixed")
+            cell[2] += 1
+    return counts
+
+
+def mean_share(counts: ReportCounts, theme: str, report_ids: Sequence[str]) -> float:
+    """The theme's share of each report's tagged findings, averaged over the reports
+    that have tagged findings (0 when none has): a per-report normalisation."""
+    shares = [counts.by_theme.get(theme, {}).get(rid, [0, 0, 0])[2] / counts.tagged[rid]
+              for rid in report_ids if counts.tagged.get(rid)]
+    return sum(shares) / len(shares) if shares else 0.0
+
+
+def build_heatmap(corpus: Corpus) -> Heatmap:
+    """Concern and strength counts and shares per theme and column, most-mentioned first."""
     columns, title = _columns(corpus)
     column_of = {rid: c.key for c in columns for rid in c.report_ids}
     cells: dict[tuple[str, str], list[int]] = {}
@@ -226,27 +239,31 @@ def build_heatmap(corpus: Corpus) -> Heatmap:
     for (theme, _), rows in cells.items():
         totals[theme] = totals.get(theme, 0) + len(rows)
     themes = sorted(totals, key=lambda t: (-totals[t], t))
-    return Heatmap(themes, columns, concern, strength, cells, title)
+    counts = report_counts(corpus)
+    share = {(theme, c.key): mean_share(counts, theme, c.report_ids)
+             for theme, c in itertools.product(themes, columns) if (theme, c.key) in cells}
+    return Heatmap(themes, columns, concern, strength, cells, title, share)
 
 
 def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, float, float]:
     return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
 
 
-def cell_colour(concern: int, strength: int, total: int, max_total: int) -> tuple[float, ...]:
-    """RGB in 0..1: red for concerns, blue for strengths, deeper for more findings.
+def cell_colour(concern: int, strength: int, total: int = 1) -> tuple[float, ...]:
+    """RGB in 0..1 on a diverging scale of balance alone: blue for strengths, red for concerns.
 
-    The hue follows the balance of concerns and strengths (neutral-only cells
-    and even splits are grey-violet); the depth follows the share of the
-    busiest cell, so the eye goes first to where inspectors said most.
+    The balance is (concerns - strengths) / (concerns + strengths); an even
+    split is pale, and cells whose findings are all neutral have a colour of
+    their own. How many findings there are is not in the colour (the cell's
+    bar shows it), so 175 | 134 and 102 | 204 no longer look alike.
     """
-    if total == 0 or max_total == 0:
+    if total == 0:
         return EMPTY_RGB
     judged = concern + strength
-    balance = (concern - strength) / judged if judged else 0.0
-    hue = _mix(BALANCED_RGB, CONCERN_RGB if balance > 0 else STRENGTH_RGB, abs(balance))
-    depth = 0.25 + 0.75 * (total / max_total)
-    return _mix((1.0, 1.0, 1.0), hue, depth)
+    if not judged:
+        return NEUTRAL_RGB
+    balance = (concern - strength) / judged
+    return _mix(EVEN_RGB, CONCERN_RGB if balance > 0 else STRENGTH_RGB, abs(balance))
 
 
 def _hex(rgb: tuple[float, ...]) -> str:
@@ -262,15 +279,11 @@ def _ink(rgb: tuple[float, ...]) -> str:
 # --------------------------------------------------------------------------- html pieces
 
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def _slug(*parts: str) -> str:
     return "--".join(re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts)
 
 
-def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> str:
+def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> Markup:
     """The finding text, escaped, with its evidence words wrapped in ``<mark>``.
 
     Offsets outside the text are ignored; overlapping spans are merged so the
@@ -289,211 +302,250 @@ def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> str:
             merged[-1][3].add(label)
         else:
             merged.append([start, end, {kind}, {label}])
-    out, pos = [], 0
+    out, pos = Markup(), 0
     for start, end, kinds, labels in merged:
-        out.append(_esc(text[pos:start]))
         classes = " ".join(f"ev-{_slug(k)}" for k in sorted(kinds))  # kinds are data too
-        out.append(f'<mark class="ev {classes}" title="{_esc(", ".join(sorted(labels)))}">'
-                   f"{_esc(text[start:end])}</mark>")
+        out += escape(text[pos:start]) + Markup(
+            '<mark class="ev {}" title="{}">{}</mark>'
+        ).format(classes, ", ".join(sorted(labels)), text[start:end])
         pos = end
-    out.append(_esc(text[pos:]))
-    return "".join(out)
+    return out + escape(text[pos:])
 
 
-def _finding_item(finding: dict[str, Any], report: Report) -> str:
-    agencies = "".join(f'<span class="agency">{_esc(a)}</span>' for a in finding["agencies"])
-    source = " · ".join(
-        _esc(p) for p in (
+def _cell_view(heat: Heatmap, corpus: Corpus, theme: str, col: Column,
+               link: str | None) -> dict[str, Any]:
+    """What the template needs of one heatmap cell."""
+    total = heat.total(theme, col.key)
+    c = heat.concern.get((theme, col.key), 0)
+    s = heat.strength.get((theme, col.key), 0)
+    share = heat.share.get((theme, col.key), 0.0)
+    rgb = cell_colour(c, s, total)
+    cid = _slug("cell", theme, col.key)
+    tip = (f"{corpus.label(theme)} – {col.label}: {total} finding(s), {c} concern(s), "
+           f"{s} strength(s); {share:.0%} of each report's tagged findings on average")
+    return {
+        "id": cid, "col": col.key, "total": total, "text": f"{c} | {s}", "tip": tip,
+        "style": f"background:{_hex(rgb)};color:{_ink(rgb)}",
+        "bar": round(100 * share / heat.max_share, 1) if heat.max_share else 0,
+        "href": link or f"#{cid}",
+    }
+
+
+def _finding_view(finding: dict[str, Any], report: Report) -> dict[str, Any]:
+    return {
+        "polarity": str(finding["polarity"]),
+        "text": highlight(str(finding["text"]), finding["evidence"]),
+        "agencies": list(finding["agencies"]),
+        "report_id": report.id,
+        "type": report.inspection_type,
+        "year": (report_date(report) or "")[:4],
+        "source": " · ".join((
             area_label(report.area.name),
             TYPE_LABELS.get(report.inspection_type, report.inspection_type),
-            report.date or "undated", finding["section_heading"] or finding["section_kind"],
-        )
-    )
-    pol = str(finding["polarity"])
-    return (
-        f'<li class="finding pol-{_esc(pol)}">'
-        f'<p class="text">{highlight(str(finding["text"]), finding["evidence"])}</p>'
-        f'<p class="meta"><span class="polarity">{_esc(pol)}</span>{agencies}'
-        f'<span class="source" title="{_esc(report.id)}">{source}</span></p></li>'
-    )
+            report_date(report) or "undated",
+            str(finding["section_heading"] or finding["section_kind"]),
+        )),
+    }
 
 
-def _heatmap_table(heat: Heatmap, corpus: Corpus) -> str:
-    head = "".join(f'<th scope="col">{_esc(c.label)}</th>' for c in heat.columns)
+def _theme_views(heat: Heatmap, corpus: Corpus) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in corpus.reports}
+    records = corpus.findings.to_dict("records")
+    themes = []
+    for theme in heat.themes:
+        groups = [
+            {"id": _slug("cell", theme, col.key), "label": col.label,
+             "title": f"{corpus.label(theme)} – {col.label}",
+             "findings": [_finding_view(records[i], by_id[records[i]["report_id"]])
+                          for i in heat.cells[(theme, col.key)]]}
+            for col in heat.columns if (theme, col.key) in heat.cells
+        ]
+        themes.append({"id": theme, "anchor": _slug("theme", theme),
+                       "label": corpus.label(theme), "groups": groups})
+    return themes
+
+
+def _heatmap_view(heat: Heatmap, corpus: Corpus,
+                  links: dict[str, str] | None = None) -> dict[str, Any]:
+    """Rows of cells for the template; ``links`` sends a column's cells to another page."""
     rows = []
     for theme in heat.themes:
         cells = []
         for col in heat.columns:
-            total = heat.total(theme, col.key)
-            c = heat.concern.get((theme, col.key), 0)
-            s = heat.strength.get((theme, col.key), 0)
-            rgb = cell_colour(c, s, total, heat.max_total)
-            style = f"background:{_hex(rgb)};color:{_ink(rgb)}"
-            if not total:
-                cells.append(f'<td class="cell empty" style="{style}">–</td>')
-                continue
-            cid = _slug("cell", theme, col.key)
-            tip = (f"{corpus.label(theme)} – {col.label}: {total} finding(s), "
-                   f"{c} concern(s), {s} strength(s)")
-            cells.append(
-                f'<td class="cell" style="{style}"><a href="#{cid}" data-cell="{cid}" '
-                f'title="{_esc(tip)}" aria-label="{_esc(tip)}">{c} | {s}</a></td>'
-            )
-        rows.append(
-            f'<tr><th scope="row"><a href="#{_slug("theme", theme)}">'
-            f'{_esc(corpus.label(theme))}</a></th>{"".join(cells)}</tr>'
-        )
-    return (
-        f'<table class="heatmap"><thead><tr><th scope="col">Theme</th>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-    )
+            link = f"{links[col.key]}#{_slug('theme', theme)}" if links else None
+            cells.append(_cell_view(heat, corpus, theme, col, link))
+        rows.append({"theme": theme, "label": corpus.label(theme),
+                     "anchor": None if links else f"#{_slug('theme', theme)}", "cells": cells})
+    return {"title": heat.title, "columns": heat.columns, "rows": rows,
+            "max_share": heat.max_share}
 
 
-def _theme_sections(heat: Heatmap, corpus: Corpus) -> str:
-    by_id = {r.id: r for r in corpus.reports}
-    records = corpus.findings.to_dict("records")
-    parts = []
-    for theme in heat.themes:
-        groups = []
-        for col in heat.columns:
-            rows = heat.cells.get((theme, col.key), [])
-            if not rows:
-                continue
-            items = "".join(
-                _finding_item(records[i], by_id[records[i]["report_id"]]) for i in rows
-            )
-            groups.append(
-                f'<div class="group" id="{_slug("cell", theme, col.key)}" '
-                f'data-title="{_esc(corpus.label(theme) + " – " + col.label)}">'
-                f'<h4>{_esc(col.label)}</h4><ol class="findings">{items}</ol></div>'
-            )
-        parts.append(
-            f'<section class="theme" id="{_slug("theme", theme)}">'
-            f'<h3>{_esc(corpus.label(theme))} <code>{_esc(theme)}</code></h3>{"".join(groups)}'
-            f"</section>"
-        )
-    return "".join(parts)
-
-
-def recurring_points(database: Database, report_ids: Sequence[str]) -> list[ReportComparison]:
-    """Each consecutive pair of one area's inspections compared, oldest first.
-
-    Which improvement points came back is matched by meaning rather than
-    exact words, as ``jtai compare AREA@YEAR AREA@YEAR`` does.
-    """
-    return [compare_reports(database, earlier, later)
-            for earlier, later in itertools.pairwise(report_ids)]
-
-
-def _recurring_section(corpus: Corpus) -> str:
-    by_id = {r.id: r for r in corpus.reports}
-    parts = []
-    for area in dict.fromkeys(r.area.name for r in corpus.reports):
-        comparisons = corpus.recurring.get(area, [])
-        parts.append(f"<h3>{_esc(area_label(area))}</h3>")
-        if not comparisons:
-            parts.append('<p class="none">Only one inspection with findings: nothing to '
-                         "compare.</p>")
-        for comparison in comparisons:
-            parts.append(_comparison_block(comparison, by_id, corpus))
-    return "".join(parts)
-
-
-def _comparison_block(comparison: ReportComparison, by_id: dict[str, Report],
-                      corpus: Corpus) -> str:
-    """Two inspections: the concerns in both, and a table of the points that came back."""
+def _comparison_view(comparison: ReportComparison, by_id: dict[str, Report],
+                     corpus: Corpus) -> dict[str, Any]:
+    """Two inspections: the concerns in both, and the points that came back."""
 
     def name(report_id: str) -> str:
-        r = by_id.get(report_id)
-        if r is None:
-            return report_id
-        return f"{r.date or 'undated'} {TYPE_LABELS.get(r.inspection_type, r.inspection_type)}"
+        report = by_id.get(report_id)
+        return report_label(report) if report else report_id
 
-    persisting = [corpus.label(c.theme) for c in comparison.changes if c.status == "persisting"]
-    rows = "".join(
-        f"<tr><td>{_esc(p.later)}</td><td>{_esc(p.earlier)}</td><td>{p.score:.0f}</td>"
-        f"<td>{_esc(', '.join(corpus.label(t) for t in p.themes))}</td></tr>"
-        for p in comparison.recurring
+    later = by_id.get(comparison.later)
+    return {
+        "title": f"{name(comparison.earlier)} → {name(comparison.later)}",
+        "type": later.inspection_type if later else "",
+        "year": (report_date(later) or "")[:4] if later else "",
+        "persisting": ", ".join(corpus.label(c.theme) for c in comparison.changes
+                                if c.status == "persisting") or "none",
+        "points": [{"later": p.later, "earlier": p.earlier, "score": f"{p.score:.0f}",
+                    "themes": ", ".join(corpus.label(t) for t in p.themes)}
+                   for p in comparison.recurring],
+    }
+
+
+def _recurring_views(corpus: Corpus) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in corpus.reports}
+    return [{"label": area_label(area),
+             "comparisons": [_comparison_view(c, by_id, corpus)
+                             for c in corpus.recurring.get(area, [])]}
+            for area in dict.fromkeys(r.area.name for r in corpus.reports)]
+
+
+def _report_views(corpus: Corpus) -> list[dict[str, Any]]:
+    return [{
+        "anchor": _slug("report", r.id), "id": r.id, "area": r.area.full_name or r.area.name,
+        "type": r.inspection_type,
+        "type_label": TYPE_LABELS.get(r.inspection_type, r.inspection_type),
+        "year": (report_date(r) or "")[:4], "date": r.date or "",
+        "fieldwork": " to ".join(x for x in (r.fieldwork.start, r.fieldwork.end) if x),
+        "inspectorates": ", ".join(r.inspectorates), "focus": r.jtai_focus or "",
+        "judgements": [(k.replace("_", " "), v) for k, v in sorted(r.judgements.items())],
+        "findings": len(r.findings),
+    } for r in corpus.reports]
+
+
+def filter_data(corpus: Corpus, heat: Heatmap) -> dict[str, Any]:
+    """What the page's script needs to recompute cells for a type or year filter."""
+    counts = report_counts(corpus)
+    return {
+        "columns": {c.key: list(c.report_ids) for c in heat.columns},
+        "reports": {r.id: {"type": r.inspection_type, "year": (report_date(r) or "")[:4],
+                           "tagged": counts.tagged.get(r.id, 0)} for r in corpus.reports},
+        "counts": {t: counts.by_theme.get(t, {}) for t in heat.themes},
+        "labels": {t: corpus.label(t) for t in heat.themes},
+        "colours": {"concern": CONCERN_RGB, "strength": STRENGTH_RGB, "even": EVEN_RGB,
+                    "neutral": NEUTRAL_RGB, "empty": EMPTY_RGB},
+    }
+
+
+def _json_script(data: object) -> Markup:
+    """JSON safe inside ``<script type="application/json">``: no ``<`` can close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _filters_view(corpus: Corpus) -> dict[str, Any]:
+    types = sorted({r.inspection_type for r in corpus.reports},
+                   key=list(TYPE_LABELS).index)
+    years = sorted({d[:4] for r in corpus.reports if (d := report_date(r))})
+    return {"types": [(t, TYPE_LABELS[t]) for t in types], "years": years}
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The template environment: autoescaping on, templates and assets from ``data/``."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("jtai_tools", "data"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
-    table = (
-        '<table class="recurring"><thead><tr><th scope="col">Later point</th>'
-        '<th scope="col">Earlier point</th><th scope="col">Similarity</th>'
-        f'<th scope="col">Themes</th></tr></thead><tbody>{rows}</tbody></table>'
-        if rows else '<p class="none">No improvement point came back.</p>'
-    )
-    return (
-        f'<div class="comparison"><h4>{_esc(name(comparison.earlier))} → '
-        f"{_esc(name(comparison.later))}</h4>"
-        f"<p>Concerns in both: {_esc(', '.join(persisting) or 'none')}.</p>{table}</div>"
-    )
 
 
-def _metadata_section(corpus: Corpus) -> str:
-    rows = []
-    for r in corpus.reports:
-        judgements = "".join(
-            f"<li>{_esc(k.replace('_', ' '))}: <strong>{_esc(v)}</strong></li>"
-            for k, v in sorted(r.judgements.items())
-        )
-        fieldwork = " to ".join(x for x in (r.fieldwork.start, r.fieldwork.end) if x)
-        rows.append(
-            f'<tr id="{_slug("report", r.id)}"><td>{_esc(r.area.full_name or r.area.name)}</td>'
-            f"<td>{_esc(TYPE_LABELS.get(r.inspection_type, r.inspection_type))}</td>"
-            f"<td>{_esc(r.date or '')}</td><td>{_esc(fieldwork)}</td>"
-            f"<td>{_esc(', '.join(r.inspectorates))}</td><td>{_esc(r.jtai_focus or '')}</td>"
-            f"<td><ul>{judgements}</ul></td><td>{len(r.findings)}</td>"
-            f"<td><code>{_esc(r.id)}</code></td></tr>"
-        )
-    head = "".join(
-        f'<th scope="col">{h}</th>' for h in (
-            "Area", "Type", "Published", "Fieldwork", "Inspectorates", "JTAI focus",
-            "Judgements", "Findings", "Report id",
-        )
-    )
-    body = "".join(rows)
-    return f'<table class="meta"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _asset(name: str) -> Markup:
+    """report.css or report.js, to inline in the page (our own files, not report text)."""
+    loader = _environment().loader
+    assert loader is not None
+    source, _, _ = loader.get_source(_environment(), name)
+    return Markup(source)
 
 
-def _asset(name: str) -> str:
-    return resources.files("jtai_tools").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def render_html(corpus: Corpus) -> str:
-    """The whole report as one HTML page with inline styles and script."""
-    heat = build_heatmap(corpus)
-    areas = list(dict.fromkeys(r.area.name for r in corpus.reports))
-    title = "Inspection themes: " + ", ".join(map(area_label, areas))
+def _summary(corpus: Corpus) -> str:
     tagged = int(corpus.findings["themes"].map(bool).sum()) if len(corpus.findings) else 0
-    summary = (f"{len(corpus.reports)} report(s), {len(corpus.findings)} finding(s), "
-               f"{tagged} with at least one theme.")
-    heatmap = (
-        _heatmap_table(heat, corpus) if heat.themes
-        else '<p class="none">No finding has a theme yet: run the tagger (jtai extract).</p>'
+    return (f"{len(corpus.reports)} report(s), {len(corpus.findings)} finding(s), "
+            f"{tagged} with at least one theme.")
+
+
+def _page(corpus: Corpus, kind: str, heat: Heatmap, **extra: Any) -> str:
+    areas = list(dict.fromkeys(r.area.name for r in corpus.reports))
+    names = ", ".join(map(area_label, areas)) if len(areas) <= MAX_AREAS_PER_PAGE else (
+        f"{len(areas)} areas")
+    return _environment().get_template("report.html.j2").render(
+        kind=kind, title=f"Inspection themes: {names}", summary=_summary(corpus),
+        filters=_filters_view(corpus), data=_json_script(filter_data(corpus, heat)),
+        css=_asset("report.css"), js=_asset("report.js"), **extra,
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{_asset('report.css')}</style></head><body>"
-        f"<header><h1>{_esc(title)}</h1><p>{_esc(summary)}</p><nav>"
-        '<a href="#heatmap">Heatmap</a> <a href="#themes">Findings by theme</a> '
-        '<a href="#recurring">Recurring improvement points</a> <a href="#reports">Reports</a>'
-        "</nav></header><main>"
-        f'<section id="heatmap"><h2>{_esc(heat.title)}</h2>'
-        '<p class="legend">Each cell: <span class="k-concern">concerns</span> | '
-        '<span class="k-strength">strengths</span> (a mixed finding counts as both). '
-        "Red cells are mostly concerns, blue mostly strengths; deeper colour, more findings. "
-        "Click a cell to see its findings.</p>"
-        f"{heatmap}"
-        '<div id="cell-panel" class="panel" hidden aria-live="polite"><div class="bar">'
-        '<h3 id="cell-panel-title"></h3><button type="button" id="cell-panel-close">Close'
-        '</button></div><div id="cell-panel-body"></div></div></section>'
-        f'<section id="themes"><h2>Findings by theme</h2>{_theme_sections(heat, corpus)}</section>'
-        '<section id="recurring"><h2>Recurring improvement points</h2>'
-        f"{_recurring_section(corpus)}</section>"
-        f'<section id="reports"><h2>Reports</h2>{_metadata_section(corpus)}</section>'
-        f"</main><footer>Made with jtai.</footer><script>{_asset('report.js')}</script>"
-        "</body></html>\n"
-    )
+
+
+def render_html(corpus: Corpus, home: str | None = None) -> str:
+    """The whole report as one HTML page with inline styles and script.
+
+    ``home`` links the page back to an index page (see :func:`write_report`).
+    """
+    heat = build_heatmap(corpus)
+    return _page(corpus, "report", heat, heatmap=_heatmap_view(heat, corpus),
+                 themes=_theme_views(heat, corpus), recurring=_recurring_views(corpus),
+                 reports=_report_views(corpus), index=None, home=home)
+
+
+def area_page_name(area: str) -> str:
+    """The file name of one area's page beside the index page."""
+    return f"{_slug(area) or 'area'}.html"
+
+
+def render_index(corpus: Corpus, folder: str) -> str:
+    """The page for many areas: the heatmap with a selectable area list, each area's
+    cells linking to its own page in ``folder`` (relative to the index)."""
+    heat = build_heatmap(corpus)
+    links = {c.key: f"{folder}/{area_page_name(c.label)}" for c in heat.columns}
+    areas = [{"key": c.key, "label": c.label, "note": c.note, "href": links[c.key],
+              "shown": i < MAX_AREAS_PER_PAGE} for i, c in enumerate(heat.columns)]
+    return _page(corpus, "index", heat, heatmap=_heatmap_view(heat, corpus, links),
+                 themes=[], recurring=[], reports=_report_views(corpus), index=areas, home=None)
+
+
+def subset(corpus: Corpus, area: str) -> Corpus:
+    """The part of ``corpus`` about one area."""
+    reports = [r for r in corpus.reports if r.area.name == area]
+    findings = corpus.findings[corpus.findings["area"] == area].reset_index(drop=True)
+    return Corpus(reports, findings, corpus.labels, [area], corpus.db,
+                  {area: corpus.recurring.get(area, [])})
+
+
+def write_report(corpus: Corpus, output: Path, fmt: str = "html") -> list[Path]:
+    """Write the HTML page (or the index and one page per area), or the heatmap image.
+
+    Returns every file written, the one named ``output`` first.
+    """
+    if fmt in ("png", "svg"):
+        output.write_bytes(heatmap_image(corpus, fmt))  # type: ignore[arg-type]
+        return [output]
+    if fmt != "html":
+        raise RenderError(f"unknown format {fmt!r} (use html, png or svg)")
+    areas = list(dict.fromkeys(r.area.name for r in corpus.reports))
+    if len(areas) <= MAX_AREAS_PER_PAGE:
+        output.write_text(render_html(corpus), encoding="utf-8")
+        return [output]
+    folder = output.with_name(output.stem + "-areas")
+    folder.mkdir(exist_ok=True)
+    output.write_text(render_index(corpus, folder.name), encoding="utf-8")
+    written = [output]
+    for area in areas:
+        page = folder / area_page_name(area_label(area))
+        page.write_text(render_html(subset(corpus, area), home=f"../{output.name}"),
+                        encoding="utf-8")
+        written.append(page)
+    return written
 
 
 # --------------------------------------------------------------------------- image
@@ -518,7 +570,7 @@ def heatmap_image(corpus: Corpus, fmt: ImageFormat = "png") -> bytes:
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         image = [[cell_colour(heat.concern.get((t, c.key), 0), heat.strength.get((t, c.key), 0),
-                              heat.total(t, c.key), heat.max_total)
+                              heat.total(t, c.key))
                   for c in heat.columns] or [EMPTY_RGB] for t in themes]
         ax.imshow(image, aspect="auto", interpolation="nearest")
         for y, theme in enumerate(themes):
@@ -532,8 +584,8 @@ def heatmap_image(corpus: Corpus, fmt: ImageFormat = "png") -> bytes:
         ax.set_xticks(range(len(heat.columns)), [c.label for c in heat.columns],
                       rotation=30, ha="right")
         ax.set_yticks(range(n_rows), [corpus.label(t) for t in themes])
-        fig.suptitle(f"{heat.title}\n(each cell: concerns | strengths)", x=0.02, ha="left",
-                     fontsize=10)
+        fig.suptitle(f"{heat.title}\n(each cell: concerns | strengths; red mostly concerns, "
+                     "blue mostly strengths, pale even)", x=0.02, ha="left", fontsize=10)
         ax.tick_params(length=0)
         ax.set_xticks([x - 0.5 for x in range(1, n_cols)], minor=True)
         ax.set_yticks([y - 0.5 for y in range(1, n_rows)], minor=True)
@@ -546,13 +598,3 @@ def heatmap_image(corpus: Corpus, fmt: ImageFormat = "png") -> bytes:
         else:
             fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
-
-
-def write_report(corpus: Corpus, output: Path, fmt: str = "html") -> None:
-    """Write the HTML page, or the heatmap image when ``fmt`` is png or svg."""
-    if fmt == "html":
-        output.write_text(render_html(corpus), encoding="utf-8")
-    elif fmt in ("png", "svg"):
-        output.write_bytes(heatmap_image(corpus, fmt))  # type: ignore[arg-type]
-    else:
-        raise RenderError(f"unknown format {fmt!r} (use html, png or svg)")

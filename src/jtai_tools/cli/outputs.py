@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import JtaiError
 from ..store import DEFAULT_DB
 from .common import (
     DbOption,
@@ -19,10 +20,8 @@ from .common import (
 
 def _render_failure(exc: Exception) -> typer.Exit:
     """One line on stderr; unknown areas are usage errors (2), anything else failed input (1)."""
-    from ..render import UnknownAreaError
-
     err.print(f"error: {exc}", markup=False)
-    return typer.Exit(2 if isinstance(exc, UnknownAreaError) else 1)
+    return typer.Exit(exc.exit_code if isinstance(exc, JtaiError) else 1)
 
 
 @app.command()
@@ -50,10 +49,12 @@ def report(
         raise typer.Exit(2)
     try:
         corpus = render.load_corpus(db, areas or [])
-        render.write_report(corpus, output, chosen)
-    except (render.RenderError, OSError) as exc:
+        written = render.write_report(corpus, output, chosen)
+    except (JtaiError, OSError) as exc:
         raise _render_failure(exc) from None
-    err.print(f"wrote {output} ({len(corpus.reports)} report(s))", markup=False)
+    pages = (f"; one page per area in {written[1].parent} ({len(written) - 1} pages)"
+             if len(written) > 1 else "")
+    err.print(f"wrote {output} ({len(corpus.reports)} report(s)){pages}", markup=False)
 
 
 @app.command("export")
@@ -67,7 +68,6 @@ def export_cmd(
 ) -> None:
     """Export for other tools: an Excel workbook, a REFI-QDA project (qdpx) or codebook (qdc)."""
     from .. import export as export_mod
-    from ..render import RenderError
 
     if fmt.lower() not in export_mod.FORMATS:
         err.print(f"error: unknown format {fmt!r} (use {', '.join(export_mod.FORMATS)})",
@@ -75,7 +75,7 @@ def export_cmd(
         raise typer.Exit(2)
     try:
         export_mod.export(db, output, fmt.lower(), areas or [])
-    except (RenderError, OSError) as exc:
+    except (JtaiError, OSError) as exc:
         raise _render_failure(exc) from None
     err.print(f"wrote {output}", markup=False)
 
