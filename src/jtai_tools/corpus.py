@@ -84,8 +84,11 @@ def theme_labels() -> dict[str, str]:
 
 
 def report_date(report: Report) -> str | None:
-    """The date a report sorts and is labelled by: printed, else the end (or start) of fieldwork."""
-    return report.date or report.fieldwork.end or report.fieldwork.start
+    """The date a report sorts and is labelled by: printed, else the end (or start) of fieldwork.
+
+    This is the report's sortable date (:func:`jtai_tools.models.sortable_date`).
+    """
+    return report.sort_date
 
 
 def chronological_key(report: Report) -> tuple[bool, str, str]:
