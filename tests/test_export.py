@@ -233,3 +233,20 @@ def test_qdpx_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:
             assert text[start:end] in wanted
             selections += 1
     assert selections == len(tagged)
+
+
+def test_lead_inspector_and_sortable_date_in_the_workbook_and_project(tmp_path: Path) -> None:
+    reports = fixture_reports()
+    reports[0].lead_inspector = "Jane Doe, His Majesty’s Inspector"
+    db = build_db(tmp_path / "jtai.db", reports)
+    book = load_workbook(io.BytesIO(export.export_bytes(load_corpus(db), "xlsx")))
+    sheet = book["reports"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[header.index("report_id")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    first = rows[reports[0].id]
+    assert first[header.index("lead_inspector")] == "Jane Doe, His Majesty’s Inspector"
+    assert first[header.index("sort_date")] == reports[0].sort_date
+    assert first[header.index("date_source")] == "printed"
+    with zipfile.ZipFile(io.BytesIO(export.export_bytes(load_corpus(db), "qdpx"))) as archive:
+        project = archive.read("project.qde").decode("utf-8")
+    assert "Jane Doe, His Majesty’s Inspector" in project

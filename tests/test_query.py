@@ -172,10 +172,45 @@ def test_search_command(sample_db: Path) -> None:
     assert unknown_theme.returncode == 2 and "unknown theme" in unknown_theme.stderr
 
 
+def test_search_says_how_many_it_left_out(sample_db: Path) -> None:
+    with open_db(sample_db) as db:
+        total = db.search_count("meeting")
+        assert total == len(db.search("meeting", limit=None)) == 5
+        assert db.search_count("meeting", area="sutton") == len(db.search("meeting",
+                                                                          area="sutton"))
+    limited = run("search", "meeting", "--limit", "2", "--db", str(sample_db))
+    assert limited.stderr == "2 of 5 findings match 'meeting' (--limit N or --all for more)\n"
+    assert [line[:2] for line in limited.stdout.splitlines() if line[:1].isdigit()] == [
+        "1.", "2."]
+    every = run("search", "meeting", "--limit", "2", "--all", "--db", str(sample_db))
+    assert every.stderr == "5 findings match 'meeting'\n"
+    assert sum(line[:1].isdigit() for line in every.stdout.splitlines()) == 5
+    none = run("search", "zebra", "--db", str(sample_db))
+    assert (none.returncode, none.stdout, none.stderr) == (0, "", "no findings match 'zebra'\n")
+
+
+def test_a_fuzzy_area_is_said_once_on_stderr(sample_db: Path) -> None:
+    listed = run("list", "--area", "suton", "--db", str(sample_db))
+    assert listed.returncode == 0 and listed.stderr == "reading 'suton' as sutton\n"
+    exact = run("list", "--area", "Sutton", "--db", str(sample_db))
+    assert exact.stderr == ""  # case is not a spelling
+    compared = run("compare", "suton@2017", "suton@2023", "--db", str(sample_db))
+    assert compared.returncode == 0, compared.stderr
+    assert compared.stderr == "reading 'suton' as sutton\n"
+
+
+def test_list_runs_oldest_first_across_areas(sample_db: Path) -> None:
+    rows = json.loads(run("list", "--db", str(sample_db), "-f", "json").stdout)
+    dates = [r["sort_date"] for r in rows]
+    assert dates == sorted(dates) and len({r["area"] for r in rows}) > 1
+    assert {"lead_inspector", "date_source"} <= set(rows[0])
+
+
 def test_list_and_show_commands(sample_db: Path) -> None:
     listed = run("list", "--db", str(sample_db), "--area", "sutton")
     lines = listed.stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "area", "type", "date", "pages", "findings"]
+    assert lines[0].split("\t") == ["id", "area", "type", "date", "dated by", "pages",
+                                    "findings"]
     assert [line.split("\t")[0] for line in lines[1:]] == [
         "sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
     shown = run("show", "sutton", "--db", str(sample_db)).stdout
@@ -201,7 +236,8 @@ def test_commands_on_an_empty_database(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
     Store(db).close()
     listed = run("list", "--db", str(db))
-    assert (listed.returncode, listed.stdout) == (0, "id\tarea\ttype\tdate\tpages\tfindings\n")
+    assert (listed.returncode, listed.stdout) == (
+        0, "id\tarea\ttype\tdate\tdated by\tpages\tfindings\n")
     assert run("list", "--db", str(db), "-f", "json").stdout == "[]\n"
     compared = run("compare", "sutton", "lewisham", "--db", str(db))
     assert compared.returncode == 2

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .query import AreaError, Database, Filters, QueryError, resolve_name
+from .query import AreaError, Database, Filters, QueryError
 
 #: Section kinds whose items are improvement points.
 IMPROVEMENT_KINDS: tuple[str, ...] = ("improve", "recommendations")
@@ -247,7 +247,7 @@ def resolve_report(db: Database, ref: str, type: str | None = None) -> str:
     match = _REF.match(ref)
     if not match:
         raise QueryError(f"{ref!r}: expected a report id or AREA@YEAR (e.g. sutton@2017)")
-    area = resolve_name(match["area"], db.areas())
+    area = db.resolve_area(match["area"])
     date = match["date"]
     sql = ("SELECT id FROM reports WHERE area = ? AND COALESCE(sort_date, '') LIKE ?"
            + (" AND inspection_type = ?" if type else "") + " ORDER BY id")

@@ -92,11 +92,14 @@ def reports_table(reports: Sequence[Report]) -> pd.DataFrame:
         "area_full_name": r.area.full_name or "",
         "inspection_type": r.inspection_type,
         "date": r.date or "",
+        "sort_date": r.sort_date or "",
+        "date_source": r.date_source or "",
         "year": report_year(r),
         "fieldwork_start": r.fieldwork.start or "",
         "fieldwork_end": r.fieldwork.end or "",
         "inspectorates": _joined(r.inspectorates),
         "jtai_focus": r.jtai_focus or "",
+        "lead_inspector": r.lead_inspector or "",
         "judgements": _joined(f"{k}: {v}" for k, v in sorted(r.judgements.items())),
         "findings": len(r.findings),
         "source_path": r.source.path,
@@ -360,6 +363,7 @@ def qdc_bytes(corpus: Corpus) -> bytes:
 
 VARIABLES: tuple[tuple[str, str], ...] = (
     ("area", "Text"), ("inspection type", "Text"), ("date", "Date"), ("year", "Integer"),
+    ("lead inspector", "Text"),
 )
 
 
@@ -370,6 +374,7 @@ def _variable_values(el: ET.Element, report: Report) -> None:
         "inspection type": ("TextValue", report.inspection_type),
         "date": ("DateValue", report.date if report.date and len(report.date) == 10 else None),
         "year": ("IntegerValue", None if year is None else str(year)),
+        "lead inspector": ("TextValue", report.lead_inspector),
     }
     for name, _ in VARIABLES:
         kind, value = values[name]

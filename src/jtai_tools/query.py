@@ -16,9 +16,10 @@ answers quickly.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,23 @@ AREA_MIN_SCORE = 80.0
 AREA_MARGIN = 4.0
 
 _HIT_OPEN, _HIT_CLOSE = "\x02", "\x03"
+
+#: Keys of :meth:`Database.report_rows`, the columns of :meth:`Database.reports`.
+REPORT_COLUMNS: tuple[str, ...] = (
+    "report_id", "area", "area_full_name", "inspection_type", "date", "sort_date",
+    "date_source", "year", "fieldwork_start", "fieldwork_end", "jtai_focus", "lead_inspector",
+    "pages", "source_format", "source_path", "findings",
+)
+#: Orders of :meth:`Database.report_rows`.
+_REPORT_ORDER: dict[str, str] = {
+    "area": "r.area, r.sort_date IS NULL, r.sort_date, r.id",
+    "date": "r.sort_date IS NULL, r.sort_date, r.area, r.id",
+}
+#: Keys of :meth:`Database.search_rows`, the columns of :meth:`Database.search`.
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "report_id", "area", "inspection_type", "date", "section_kind", "section_heading",
+    "finding_index", "text", "hits", "score", "themes",
+)
 
 
 class QueryError(ValueError):
@@ -117,6 +135,10 @@ class Database:
     path: Path
     conn: sqlite3.Connection
     _areas: list[str] | None = field(default=None, repr=False)
+    #: Called with (typed, area) when a typed area name is read as a different one
+    #: ("suton" as sutton), once per name, so that a caller can say so.
+    on_fuzzy: Callable[[str, str], None] | None = field(default=None, repr=False)
+    _told: set[str] = field(default_factory=set, repr=False)
 
     def __enter__(self) -> Database:
         return self
@@ -143,9 +165,13 @@ class Database:
 
         "lewisam" finds lewisham; "north" with both north-tyneside and
         north-somerset stored is ambiguous. Raises :class:`AreaError` naming the
-        closest areas.
+        closest areas. A fuzzy reading is passed to :attr:`on_fuzzy`.
         """
-        return resolve_name(name, self.areas())
+        area = resolve_name(name, self.areas())
+        if self.on_fuzzy is not None and _normal(name) != _normal(area) and name not in self._told:
+            self._told.add(name)
+            self.on_fuzzy(name, area)
+        return area
 
     def _resolved(self, area: str | Sequence[str] | None) -> str | list[str] | None:
         if area is None:
@@ -153,6 +179,32 @@ class Database:
         if isinstance(area, str):
             return self.resolve_area(area)
         return [self.resolve_area(a) for a in area]
+
+    def report_rows(
+        self,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+        order: str = "area",
+    ) -> list[dict[str, Any]]:
+        """One dict per stored report (keys :data:`REPORT_COLUMNS`), without pandas.
+
+        ``order`` is ``"area"`` (area, then sortable date) or ``"date"``
+        (sortable date, undated last, then area); ties go by id.
+        """
+        where, params = Filters(self._resolved(area), type, since).report_sql()
+        by = _REPORT_ORDER.get(order)
+        if by is None:
+            raise QueryError(f"order {order!r}: expected one of {', '.join(_REPORT_ORDER)}")
+        rows = self.conn.execute(
+            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.sort_date,"
+            " r.date_source, r.year, r.fieldwork_start, r.fieldwork_end, r.jtai_focus,"
+            " r.lead_inspector, r.source_pages, r.source_format, r.source_path,"
+            " (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id) AS findings"
+            f" FROM reports r WHERE {where} ORDER BY {by}",
+            params,
+        ).fetchall()
+        return [dict(zip(REPORT_COLUMNS, row, strict=True)) for row in rows]
 
     def reports(
         self,
@@ -163,23 +215,27 @@ class Database:
         """One row per stored report, ordered by area, sortable date and id."""
         import pandas as pd
 
-        where, params = Filters(self._resolved(area), type, since).report_sql()
-        rows = self.conn.execute(
-            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.sort_date,"
-            " r.date_source, r.year, r.fieldwork_start, r.fieldwork_end, r.jtai_focus,"
-            " r.lead_inspector, r.source_pages, r.source_format, r.source_path,"
-            " (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id) AS findings"
-            f" FROM reports r WHERE {where}"
-            " ORDER BY r.area, r.sort_date IS NULL, r.sort_date, r.id",
-            params,
-        ).fetchall()
-        columns = ["report_id", "area", "area_full_name", "inspection_type", "date",
-                   "sort_date", "date_source", "year", "fieldwork_start", "fieldwork_end",
-                   "jtai_focus", "lead_inspector", "pages", "source_format", "source_path",
-                   "findings"]
-        frame = pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(self.report_rows(area, type, since), columns=list(REPORT_COLUMNS))
         frame["year"] = frame["year"].astype("Int64")
         return frame
+
+    def graded_reports(self, types: Sequence[str],
+                       area: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Reports of the graded inspection types with their judgements, by area then
+        newest first (keys: report_id, area, area_full_name, inspection_type, date,
+        sort_date, fieldwork_start, fieldwork_end, lead_inspector, judgements)."""
+        where, params = Filters(self._resolved(area)).report_sql()
+        rows = self.conn.execute(
+            "SELECT r.id, r.area, r.area_full_name, r.inspection_type, r.date, r.sort_date,"
+            " r.fieldwork_start, r.fieldwork_end, r.lead_inspector, r.judgements FROM reports r"
+            f" WHERE {where} AND r.inspection_type IN ({','.join('?' * len(types))})"
+            " ORDER BY r.area, r.sort_date IS NULL, r.sort_date DESC, r.id DESC",
+            [*params, *types],
+        ).fetchall()
+        keys = ("report_id", "area", "area_full_name", "inspection_type", "date", "sort_date",
+                "fieldwork_start", "fieldwork_end", "lead_inspector")
+        return [{**dict(zip(keys, row[:-1], strict=True)), "judgements": json.loads(row[-1])}
+                for row in rows]
 
     def report(self, report_id: str) -> Report | None:
         """One stored report, or None."""
@@ -306,24 +362,44 @@ class Database:
         """
         import pandas as pd
 
+        records = self.search_rows(query, area, type, since, section, theme, limit, raw)
+        return pd.DataFrame(records, columns=list(SEARCH_COLUMNS))
+
+    def _search_sql(self, query: str, area: str | Sequence[str] | None, type: str | None,
+                    since: str | int | None, section: str | None, theme: str | None,
+                    raw: bool) -> tuple[str, list[Any]]:
+        """The FROM and WHERE of a search, and its parameters (the query checked first)."""
         match = query if raw else fts_query(query)
         filters = Filters(self._resolved(area), type, since, section, theme)
         rwhere, rparams = filters.report_sql()
         fwhere, fparams = filters.finding_sql()
-        sql = (
+        self._check_match(query, match)
+        return (" FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"
+                " JOIN reports r ON r.id = f.report_id"
+                f" WHERE findings_fts MATCH ? AND {rwhere} AND {fwhere}",
+                [match, *rparams, *fparams])
+
+    def search_rows(
+        self,
+        query: str,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+        section: str | None = None,
+        theme: str | None = None,
+        limit: int | None = 20,
+        raw: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The hits of :meth:`search` as dicts (keys :data:`SEARCH_COLUMNS`), without pandas."""
+        body, params = self._search_sql(query, area, type, since, section, theme, raw)
+        rows = self.conn.execute(
             "SELECT f.id, f.report_id, r.area, r.inspection_type, r.date, f.section_kind,"
             " f.section_heading, f.finding_index,"
             f" highlight(findings_fts, 0, '{_HIT_OPEN}', '{_HIT_CLOSE}'),"
-            " bm25(findings_fts) AS rank"
-            " FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"
-            " JOIN reports r ON r.id = f.report_id"
-            f" WHERE findings_fts MATCH ? AND {rwhere} AND {fwhere}"
-            " ORDER BY rank, f.report_id, f.position"
-            + (" LIMIT ?" if limit else "")
-        )
-        params: list[Any] = [match, *rparams, *fparams] + ([limit] if limit else [])
-        self._check_match(query, match)
-        rows = self.conn.execute(sql, params).fetchall()
+            f" bm25(findings_fts) AS rank{body}"
+            " ORDER BY rank, f.report_id, f.position" + (" LIMIT ?" if limit else ""),
+            params + ([limit] if limit else []),
+        ).fetchall()
         themes, _, _ = self._tags([r[0] for r in rows])
         records = []
         for r in rows:
@@ -334,9 +410,21 @@ class Database:
                 "text": text, "hits": hits, "score": round(-float(r[9]), 4),
                 "themes": tuple(themes.get(r[0], ())),
             })
-        columns = ["report_id", "area", "inspection_type", "date", "section_kind",
-                   "section_heading", "finding_index", "text", "hits", "score", "themes"]
-        return pd.DataFrame(records, columns=columns)
+        return records
+
+    def search_count(
+        self,
+        query: str,
+        area: str | Sequence[str] | None = None,
+        type: str | None = None,
+        since: str | int | None = None,
+        section: str | None = None,
+        theme: str | None = None,
+        raw: bool = False,
+    ) -> int:
+        """How many findings a search matches in all (what a limit leaves out included)."""
+        body, params = self._search_sql(query, area, type, since, section, theme, raw)
+        return int(self.conn.execute(f"SELECT COUNT(*){body}", params).fetchone()[0])
 
     def _check_match(self, query: str, match: str) -> None:
         """Raise :class:`SearchSyntaxError` when FTS5 cannot parse ``match``.

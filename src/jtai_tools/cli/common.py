@@ -163,9 +163,16 @@ def _open_db(db: Path) -> Database:
                   markup=False)
         raise typer.Exit(2)
     try:
-        return open_db(db)
+        database = open_db(db)
     except StoreError as exc:
         raise _query_failure(exc) from None
+    database.on_fuzzy = _say_reading
+    return database
+
+
+def _say_reading(typed: str, area: str) -> None:
+    """One line on stderr when a typed area is read as another name ("suton" as sutton)."""
+    _say("", f"reading {typed!r} as {area}")
 
 
 @contextmanager
@@ -218,8 +225,12 @@ def _filters(database: Database, type_: str | None, section: str | None = None,
 
 
 def _txt(value: object) -> str:
-    """A DataFrame cell as text: missing values (None, NaN, NA) are empty."""
-    from ..tables import cell_text  # pandas is loaded by then: the value comes from a frame
+    """A cell as text: missing values (None, NaN, NA) are empty."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, int):
+        return str(value)
+    from ..tables import cell_text  # a value from a DataFrame: pandas is loaded already
 
     return cell_text(value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.rule import Rule
@@ -26,6 +26,7 @@ from .common import (
     _filters,
     _print_json,
     _print_rows,
+    _say,
     _txt,
     app,
     err,
@@ -191,6 +192,8 @@ def search(
     theme: Annotated[str | None, typer.Option("--theme", help="Only findings with this theme.")
                      ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most hits shown.")] = 20,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every hit (no --limit).")
+                        ] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Pass the query to SQLite FTS5 as written.")
                    ] = False,
     db: DbOption = DEFAULT_DB,
@@ -200,34 +203,47 @@ def search(
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         type_, section, theme = _filters(database, type_, section, theme)
-        hits = database.search(query, area=area, type=type_, since=since, section=section,
-                               theme=theme, limit=limit, raw=raw)
+        where = {"area": area, "type": type_, "since": since, "section": section,
+                 "theme": theme, "raw": raw}
+        hits = database.search_rows(query, limit=None if show_all else limit, **where)
+        total = len(hits) if show_all or len(hits) < limit else database.search_count(
+            query, **where)
+    _say("", _hit_count(query, len(hits), total))
     if fmt == "json":
-        records = hits.to_dict(orient="records")
-        for record in records:
-            record["hits"] = [list(h) for h in record["hits"]]
-            record["themes"] = list(record["themes"])
-        _print_json(records)
+        _print_json([{**h, "hits": [list(x) for x in h["hits"]], "themes": list(h["themes"])}
+                     for h in hits])
         return
-    if hits.empty:
-        err.print(f"no findings match {query!r}", markup=False)
-        return
-    for number, hit in enumerate(hits.itertuples(index=False), start=1):
-        out.print(f"{number}. {hit.report_id} \u00b7 {hit.section_heading} "
-                  f"({hit.section_kind}) \u00b7 score {hit.score:.2f}"
-                  + (f" \u00b7 {', '.join(hit.themes)}" if hit.themes else ""),
-                  style="bold", markup=False)
-        text = Text("   ")
-        cursor = 0
-        for start, end in hit.hits:
-            text.append(hit.text[cursor:start])
-            if out.is_terminal:
-                text.append(hit.text[start:end], style="bold reverse")
-            else:
-                text.append(f"**{hit.text[start:end]}**")
-            cursor = end
-        text.append(hit.text[cursor:])
-        out.print(text)
+    for number, hit in enumerate(hits, start=1):
+        _print_hit(number, hit)
+
+
+def _hit_count(query: str, shown: int, total: int) -> str:
+    """"20 of 147 findings match ...": a limit never hides hits without saying so."""
+    if not total:
+        return f"no findings match {query!r}"
+    if shown < total:
+        return f"{shown} of {total} findings match {query!r} (--limit N or --all for more)"
+    return f"{total} finding{'s' if total != 1 else ''} match{'es' if total == 1 else ''} " \
+           f"{query!r}"
+
+
+def _print_hit(number: int, hit: dict[str, Any]) -> None:
+    """One hit: where it is, then its text with the matched words marked."""
+    out.print(f"{number}. {hit['report_id']} \u00b7 {hit['section_heading']} "
+              f"({hit['section_kind']}) \u00b7 score {hit['score']:.2f}"
+              + (f" \u00b7 {', '.join(hit['themes'])}" if hit["themes"] else ""),
+              style="bold", markup=False)
+    text = Text("   ")
+    cursor = 0
+    for start, end in hit["hits"]:
+        text.append(hit["text"][cursor:start])
+        if out.is_terminal:
+            text.append(hit["text"][start:end], style="bold reverse")
+        else:
+            text.append(f"**{hit['text'][start:end]}**")
+        cursor = end
+    text.append(hit["text"][cursor:])
+    out.print(text)
 
 
 @app.command()
@@ -244,9 +260,8 @@ def show(
         if "@" in target or database.report(target) is not None:
             report_id = resolve_report(database, target)
         else:
-            area = database.resolve_area(target)
-            listing = database.reports(area=area)
-            report_id = str(listing.iloc[-1]["report_id"])
+            listing = database.report_rows(area=database.resolve_area(target))
+            report_id = str(listing[-1]["report_id"])
         record = database.report(report_id)
     assert record is not None
     if fmt == "json":
@@ -254,9 +269,9 @@ def show(
         return
     if listing is not None and len(listing) > 1:
         _print_rows(["report", "type", "date"],
-                    [[_txt(r.report_id), _txt(r.inspection_type), _txt(r.date)]
-                     for r in listing.itertuples(index=False)],
-                    title=f"{len(listing)} reports for {listing.iloc[0]['area']}; "
+                    [[_txt(r["report_id"]), _txt(r["inspection_type"]), _txt(r["sort_date"])]
+                     for r in listing],
+                    title=f"{len(listing)} reports for {listing[0]['area']}; "
                           f"showing the latest")
         out.print("", markup=False)
     _print_report(record)
@@ -270,6 +285,9 @@ def _print_report(record: Report) -> None:
         ("type", record.inspection_type),
         ("date", record.date),
         ("fieldwork", " to ".join(x for x in (record.fieldwork.start, record.fieldwork.end) if x)),
+        ("sorts by", f"{record.sort_date} ({record.date_source})" if record.sort_date
+         and record.date_source != "printed" else None),
+        ("lead inspector", record.lead_inspector),
         ("inspectorates", ", ".join(record.inspectorates)),
         ("focus", record.jtai_focus),
         ("judgements", "; ".join(f"{k}: {v}" for k, v in sorted(record.judgements.items()))),
@@ -302,19 +320,19 @@ def list_reports(
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = "text",
 ) -> None:
-    """List stored reports: id, area, type, date, pages and number of findings."""
+    """List stored reports oldest first: id, area, type, date, pages, findings."""
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         type_, _, _ = _filters(database, type_)
-        frame = database.reports(area=area, type=type_, since=since)
-    columns = ["report_id", "area", "inspection_type", "date", "pages", "findings"]
+        rows = database.report_rows(area=area, type=type_, since=since, order="date")
     if fmt == "json":
-        _print_json([{c: (_txt(v) or None) if c in ("date",) else
-                      (v.item() if hasattr(v, "item") else v)
-                      for c, v in zip(columns, row, strict=True)}
-                     for row in frame[columns].itertuples(index=False)])
+        _print_json([{c: r[c] for c in _LIST_JSON} for r in rows])
         return
-    _print_rows(["id", "area", "type", "date", "pages", "findings"],
-                [[_txt(v) for v in row] for row in frame[columns].itertuples(index=False)])
+    _print_rows(["id", "area", "type", "date", "dated by", "pages", "findings"],
+                [[_txt(r[c]) for c in ("report_id", "area", "inspection_type", "sort_date",
+                                       "date_source", "pages", "findings")] for r in rows])
 
 
+#: What ``jtai list --format json`` gives per report.
+_LIST_JSON = ("report_id", "area", "inspection_type", "date", "sort_date", "date_source",
+              "fieldwork_start", "fieldwork_end", "lead_inspector", "pages", "findings")
