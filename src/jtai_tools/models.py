@@ -71,13 +71,19 @@ class Line:
 
 @dataclass(slots=True)
 class RawDocument:
-    """What the read stage hands on: the pages of lines and where they came from."""
+    """What the read stage hands on: the pages of lines and where they came from.
+
+    ``rules`` holds, for PDF pages that print a ruled list table, the
+    horizontal rules drawn on the page (cell borders) as ``(top, x0, x1)``
+    in points from the top left of the displayed page.
+    """
 
     path: str
     format: SourceFormat
     sha256: str
     pages: list[list[Line]]
     warnings: list[str] = field(default_factory=list)
+    rules: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:

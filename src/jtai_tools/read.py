@@ -24,6 +24,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .models import Line, RawDocument
+from .vocab import vocabulary
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -144,10 +145,16 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
             raise InputError(path, "is a damaged or truncated PDF and cannot be opened") from None
         raise InputError(path, f"cannot be opened as a PDF ({exc})") from None
     pages: list[list[Line]] = []
+    rules: dict[int, list[tuple[float, float, float]]] = {}
+    ruled_page = vocabulary().ruled_page
     try:
         for index in range(len(pdf)):
             try:
                 pages.append(_pdf_page_lines(pdf, index))
+                # A ruled list table may run on to the next page.
+                if any(ruled_page.search(line.text) for line in pages[-1]) \
+                        or index in rules:
+                    rules[index + 1] = _horizontal_rules(pdf, index)
             except pdfium.PdfiumError:
                 raise InputError(
                     path, f"page {index + 1} is damaged and cannot be read"
@@ -160,7 +167,8 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
         raise InputError(
             path, "has no text layer (a scanned or image-only PDF); it needs OCR first"
         )
-    return RawDocument(path=str(path), format="pdf", sha256=digest, pages=pages)
+    return RawDocument(path=str(path), format="pdf", sha256=digest, pages=pages,
+                       rules={page: found for page, found in rules.items() if found})
 
 
 def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
@@ -187,6 +195,41 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
             return lines
         finally:
             textpage.close()
+    finally:
+        page.close()
+
+
+#: Thickest path read as a rule, and the shortest rule that can border a table cell (points).
+_RULE_THICKNESS = 2.0
+_RULE_MIN_WIDTH = 30.0
+
+
+def _horizontal_rules(pdf: pdfium.PdfDocument, index: int) -> list[tuple[float, float, float]]:
+    """The page's horizontal rules as ``(top, x0, x1)`` on the displayed page, top to bottom.
+
+    Table cells are bordered by thin filled paths; only pages that print a
+    ruled list table are scanned (every page object is visited, which costs
+    as much as reading the page's text).
+    """
+    page = pdf[index]
+    try:
+        frame = _PageFrame.of(page)
+        handle = page.raw
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        found: set[tuple[float, float, float]] = set()
+        for number in range(pdfium_c.FPDFPage_CountObjects(handle)):
+            obj = pdfium_c.FPDFPage_GetObject(handle, number)
+            if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH \
+                    or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                continue
+            box = pdfium_c.FS_RECTF(left.value, top.value, right.value, bottom.value)
+            x0, y0 = frame.place(box)
+            corner = pdfium_c.FS_RECTF(right.value, bottom.value, left.value, top.value)
+            x1, y1 = frame.place(corner)
+            x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            if y1 - y0 <= _RULE_THICKNESS and x1 - x0 >= _RULE_MIN_WIDTH:
+                found.add((round(y0, 1), round(x0, 1), round(x1, 1)))
+        return sorted(found)
     finally:
         page.close()
 

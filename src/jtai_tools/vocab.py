@@ -89,6 +89,7 @@ class Vocabulary:
     sub_bullets: str
     numbering: str
     table_header: re.Pattern[str]
+    ruled_page: re.Pattern[str]
     back_matter: re.Pattern[str]
     grades: re.Pattern[str]
     grade_suffix: re.Pattern[str]
@@ -118,6 +119,8 @@ def vocabulary() -> Vocabulary:
         table_header=re.compile(
             "(?:" + "|".join(f"(?:{p})" for p in data["tables"]["label_columns"])
             + r")\s+(?P<title>.+)\Z", re.IGNORECASE),
+        ruled_page=re.compile("|".join(f"(?:{p})" for p in data["tables"]["ruled_pages"]),
+                              re.IGNORECASE),
         back_matter=_alternation(data["back_matter"]["patterns"]),
         grades=_alternation(data["grades"]["patterns"]),
         grade_suffix=re.compile(
