@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..models import Block, BlockKind, Line, RawDocument
-from ..vocab import heading_key, layout, normalise_chars, table_title, vocabulary
+from ..models import LIST_SECTION_KINDS, Block, BlockKind, Line, RawDocument
+from ..vocab import heading_key, heading_kind, layout, normalise_chars, table_title, vocabulary
 from .common import (
     FOOTNOTE_GLUE,
     LOWER_START,
@@ -42,6 +42,7 @@ class _Row:
     top: float
     span: int = 1  # printed lines: pdfium runs a line wrapped at a soft hyphen into the next
     cell: bool = False  # a whole table cell, already re-joined: a paragraph of its own
+    ruled: bool = False  # a table rule is printed between this row and the row above
 
 
 class PdfCleaner:
@@ -102,6 +103,7 @@ class PdfCleaner:
         rows: list[_Row] = []
         for page in self.raw.pages:
             footnote = False
+            rules = self.raw.rules.get(page[0].page) if page else None
             for line in page:
                 text = normalise_chars(line.text)
                 if not text:
@@ -119,10 +121,13 @@ class PdfCleaner:
                 if footnote and size < self.body - LAYOUT.footnote_continue_drop:
                     continue
                 footnote = False
-                rows.append(_Row(text=text, page=line.page, size=size, bold=bool(line.bold),
-                                 x0=line.x0 if line.x0 is not None else 0.0,
-                                 top=line.top if line.top is not None else 0.0,
-                                 span=1 + line.text.count("\ufffe", 0, len(line.text) - 1)))
+                row = _Row(text=text, page=line.page, size=size, bold=bool(line.bold),
+                           x0=line.x0 if line.x0 is not None else 0.0,
+                           top=line.top if line.top is not None else 0.0,
+                           span=1 + line.text.count("\ufffe", 0, len(line.text) - 1))
+                if rules and rows and rows[-1].page == row.page:
+                    row.ruled = _rule_between(rules, rows[-1], row)
+                rows.append(row)
         return _label_tables(_drop_contents(rows, self.vocab.contents))
 
     # ---- blocks ----------------------------------------------------------
@@ -282,8 +287,6 @@ def _wraps_heading(heading: Block, prev: _Row, row: _Row, text: str) -> bool:
             and 0 < row.top - prev.top < row.size * LAYOUT.heading_wrap_factor)
 
 
-#: Average width of a printed character as a share of the font size (for body fonts).
-
 def _label_tables(rows: list[_Row]) -> list[_Row]:
     """Rows with label-column tables rebuilt: the header as a heading, one row per right cell.
 
@@ -294,7 +297,8 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
     starts again. The table ends at the next heading (bold or larger print)
     or at a line starting at the left column too long to fit in it. A header
     printed again straight after the table's cells (at the top of the next
-    page) carries the same table on.
+    page) carries the same table on. A list printed as a ruled one-column
+    table is read one cell a row too (:func:`_ruled_cells`).
     """
     out: list[_Row] = []
     index = 0
@@ -305,6 +309,8 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
         if title is None:
             out.append(row)
             index += 1
+            if _heads_ruled_list(row, rows[index] if index < len(rows) else None):
+                index = _ruled_cells(rows, index, row, out)
             continue
         if not (out and out[-1].cell and title == last_title):
             out.append(_Row(text=title, page=row.page, size=row.size, bold=True, x0=row.x0,
@@ -319,6 +325,7 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
     left_x = header.x0
     right_x: float | None = None
     cell: _Row | None = None
+    led = False  # the open cell's lead-in ended in a colon: its bullets complete it
     left_seen = True
     while index < len(rows):
         row = rows[index]
@@ -329,11 +336,13 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
             right_x = row.x0
         if right_x is not None and row.x0 >= right_x - LAYOUT.x_tolerance:
             marker, rest = split_marker(row.text)
-            if cell is None or left_seen or _opens_cell_item(cell.text, marker):
+            if cell is None or left_seen or _opens_cell_item(cell.text, marker, led):
                 cell = _Row(text=rest, page=row.page, size=row.size, bold=False,
                             x0=row.x0, top=row.top, cell=True)
                 out.append(cell)
+                led = False
             else:
+                led = led or (marker is not None and cell.text.rstrip().endswith(":"))
                 cell.text = join_wrapped(cell.text, rest)
             left_seen = False
         else:
@@ -345,13 +354,73 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
     return index
 
 
-def _opens_cell_item(cell_text: str, marker: str | None) -> bool:
+def _opens_cell_item(cell_text: str, marker: str | None, led: bool) -> bool:
     """Whether a bulleted line inside a table cell starts an item of its own.
 
     A cell may list several points for one responsible body; bullets after a
-    lead-in ending in a colon complete that lead-in instead.
+    lead-in ending in a colon (``led``: the cell's earlier bullets did)
+    complete that lead-in instead.
     """
-    return marker is not None and not cell_text.rstrip().endswith(":")
+    return marker is not None and not led and not cell_text.rstrip().endswith(":")
+
+
+def _rule_between(rules: list[tuple[float, float, float]], above: _Row, row: _Row) -> bool:
+    """Whether a horizontal rule is printed between two rows, across the start of the lower."""
+    return any(above.top < top <= row.top + LAYOUT.x_tolerance
+               and x0 - LAYOUT.x_tolerance <= row.x0 <= x1 for top, x0, x1 in rules)
+
+
+def _heads_ruled_list(row: _Row, following: _Row | None) -> bool:
+    """Whether a bold row is the header of a list printed as a ruled table.
+
+    Area SEND reports print "Areas for improvement" as a one-column table:
+    the header row, then one bordered cell an item, rows barely apart.
+    """
+    return following is not None and following.ruled and not following.bold \
+        and not following.cell and heading_kind(row.text) in LIST_SECTION_KINDS
+
+
+def _ruled_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:
+    """Append the cells of the ruled one-column table under ``header``; the index after it.
+
+    A rule above a row starts a new cell; the rows down to the next rule are
+    the cell's lines, its paragraphs and, after a lead-in ending in a colon,
+    its bullets, joined in order. Across a page break the cell carries on when
+    its sentence is unfinished or its bullets go on. The table ends at a bold
+    row or at a row starting left of the header (body text at the margin).
+    """
+    cell: _Row | None = None
+    led = False
+    while index < len(rows):
+        row = rows[index]
+        if row.bold or row.cell or row.x0 < header.x0 - LAYOUT.x_tolerance:
+            break
+        marker, rest = split_marker(row.text)
+        if cell is not None and not row.ruled and (
+                row.page == cell.page or _carries_cell_on(cell, marker, led, row)):
+            if marker is not None and not led and not cell.text.rstrip().endswith(":"):
+                break  # bullets of their own after the cell: not part of the table
+            led = led or marker is not None
+            cell.text = join_wrapped(cell.text, rest)
+            cell.page = row.page
+        elif row.ruled or cell is None:
+            if marker is not None:
+                break
+            cell = _Row(text=row.text, page=row.page, size=row.size, bold=False, x0=row.x0,
+                        top=row.top, cell=True)
+            out.append(cell)
+            led = False
+        else:
+            break
+        index += 1
+    return index
+
+
+def _carries_cell_on(cell: _Row, marker: str | None, led: bool, row: _Row) -> bool:
+    """Whether the first row of a page carries on the cell the page before ended with."""
+    if marker is not None:
+        return led or cell.text.rstrip().endswith(":")
+    return not TERMINAL.search(cell.text) or bool(LOWER_START.match(row.text))
 
 
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
