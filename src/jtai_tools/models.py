@@ -113,13 +113,20 @@ class Block:
 
 @dataclass(slots=True)
 class Section:
-    """A main section of a report, in document order."""
+    """A main section of a report, in document order.
+
+    ``groups`` runs parallel to ``items`` when the list prints sub-headings
+    ("Quality of practice", "Priority and immediate action"): each item's
+    sub-heading, or ``None`` for an item before the first. Empty when the
+    list has none.
+    """
 
     kind: str
     heading: str
     paragraphs: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     page: int | None = None
+    groups: list[str | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from .vocab import (
     is_back_matter,
     is_grade,
     is_list_sublabel,
+    is_not_item,
     is_sublabel,
     strip_grade,
     vocabulary,
@@ -92,6 +93,7 @@ def split_sections(blocks: list[Block]) -> list[Section]:
             if is_sublabel(block.text) and not in_list:
                 continue
             if open_.section.kind in vocab.list_sublabel_kinds and is_list_sublabel(block.text):
+                open_.blocks.append(block)  # a group label of the open list
                 continue
             _close(open_, sections)
             kind = heading_kind(block.text) or "other"
@@ -141,7 +143,9 @@ def _close(open_: _Open, sections: list[Section]) -> None:
     if not section.heading and not open_.blocks:
         return
     if section.kind in LIST_SECTION_KINDS:
-        section.paragraphs, section.items = _list_content(open_.blocks)
+        section.paragraphs, section.items, groups = _list_content(open_.blocks)
+        if any(groups):
+            section.groups = groups
     else:
         section.paragraphs = _narrative_content(open_.blocks)
     sections.append(section)
@@ -161,26 +165,83 @@ def _narrative_content(blocks: list[Block]) -> list[str]:
     return paragraphs
 
 
-def _list_content(blocks: list[Block]) -> tuple[list[str], list[str]]:
-    """(lead-in paragraphs, items) of a list section."""
-    if _paragraph_groups(blocks):
-        return [], _grouped_items(blocks)
+def _list_content(blocks: list[Block]) -> tuple[list[str], list[str], list[str | None]]:
+    """(lead-in paragraphs, items, each item's group label) of a list section.
+
+    A list may be grouped under sub-headings: a list sub-label the vocabulary
+    knows ("Priority and immediate action") or a short label printed as a
+    line of its own before the items it heads ("Quality of practice"). The
+    label is the items' group, never part of their text. A sentence saying
+    the list is empty is no item.
+    """
+    blocks = [b for b in blocks if not is_not_item(b.text)]
+    groups: list[str | None] = []
+    labels: dict[int, str] = {}  # block index -> the group it opens
+    for index, block in enumerate(blocks):
+        if _is_group_label(blocks, index):
+            labels[index] = _label_text(block.text)
+    content = [b for index, b in enumerate(blocks) if index not in labels]
+    owner = _group_of_each(blocks, labels)
+    if _paragraph_groups(content):
+        items, firsts = _grouped_items(content)
+        return [], items, [owner[id(content[i])] for i in firsts]
     paragraphs: list[str] = []
     items: list[str] = []
-    has_items = any(b.kind == "item" for b in blocks)
+    has_items = any(b.kind == "item" for b in content)
     lead: Block | None = None  # the latest item ending in a colon: its sub-points may follow
-    for block in blocks:
+    for block in content:
         if block.kind == "item":
             if items and (block.level > 0 or (lead is not None and _completes(lead, block))):
                 items[-1] = f"{items[-1]} {block.text}"
             else:
                 items.append(block.text)
+                groups.append(owner[id(block)])
                 lead = block if block.text.endswith(":") else None
         elif has_items or block.text.endswith(":"):
             paragraphs.append(block.text)
         else:
             items.append(block.text)
-    return paragraphs, items
+            groups.append(owner[id(block)])
+    return paragraphs, items, groups
+
+
+#: Most words in a group label printed as a line of its own inside a list.
+GROUP_LABEL_WORDS = 16
+
+
+def _is_group_label(blocks: list[Block], index: int) -> bool:
+    """Whether a block labels the list items after it, as a sub-heading.
+
+    A heading inside a list is one (the sections stage keeps only list
+    sub-labels there); so is a short paragraph with no sentence mark, in
+    capitals first, followed by a list item.
+    """
+    block = blocks[index]
+    if block.kind == "heading":
+        return True
+    if block.kind != "paragraph" or index + 1 >= len(blocks) \
+            or blocks[index + 1].kind != "item":
+        return False
+    text = block.text
+    return (len(_WORD.findall(text)) <= GROUP_LABEL_WORDS and text[:1].isupper()
+            and not _SENTENCE_MARK.search(text[-1:]) and not text.endswith(","))
+
+
+def _label_text(text: str) -> str:
+    """A group label as printed, without the space a PDF leaves after it."""
+    return " ".join(text.split())
+
+
+def _group_of_each(blocks: list[Block], labels: dict[int, str]) -> dict[int, str | None]:
+    """For each block (by id), the group label above it, or ``None`` before the first."""
+    current: str | None = None
+    owner: dict[int, str | None] = {}
+    for index, block in enumerate(blocks):
+        if index in labels:
+            current = labels[index]
+        else:
+            owner[id(block)] = current
+    return owner
 
 
 def _completes(lead: Block, block: Block) -> bool:
@@ -219,15 +280,20 @@ def _paragraph_groups(blocks: list[Block]) -> bool:
     return any(b.kind == "item" and _CLAUSE_END.search(b.text) for b in blocks)
 
 
-def _grouped_items(blocks: list[Block]) -> list[str]:
-    """Items of a list of paragraphs each completed by its bullets: one item per paragraph."""
+def _grouped_items(blocks: list[Block]) -> tuple[list[str], list[int]]:
+    """Items of a list of paragraphs each completed by its bullets: one item per paragraph.
+
+    Also the index of each item's first block.
+    """
     items: list[str] = []
-    for block in blocks:
+    firsts: list[int] = []
+    for index, block in enumerate(blocks):
         if block.kind == "paragraph" or not items:
             items.append(block.text)
+            firsts.append(index)
         else:
             items[-1] = f"{items[-1]} {block.text}"
-    return items
+    return items, firsts
 
 
 # --------------------------------------------------------------------------

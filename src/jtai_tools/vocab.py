@@ -94,6 +94,7 @@ class Vocabulary:
     grades: re.Pattern[str]
     grade_suffix: re.Pattern[str]
     abbreviations: frozenset[str]
+    not_items: re.Pattern[str]
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
@@ -127,6 +128,7 @@ def vocabulary() -> Vocabulary:
             r"[\s:]+(?:" + "|".join(f"(?:{p})" for p in data["grades"]["patterns"]) + r")\Z",
             re.IGNORECASE),
         abbreviations=frozenset(word.lower() for word in data["sentences"]["abbreviations"]),
+        not_items=_alternation(data["not_items"]["patterns"]),
     )
 
 
@@ -168,6 +170,11 @@ def is_grade(text: str) -> bool:
 def strip_grade(text: str) -> str:
     """A judgement label without the grade printed after it ("Leadership ... Good")."""
     return vocabulary().grade_suffix.sub("", heading_key(text))
+
+
+def is_not_item(text: str) -> bool:
+    """A sentence saying a list is empty ("There are no priority actions."), not an item."""
+    return bool(vocabulary().not_items.match(heading_key(text)))
 
 
 def table_title(text: str) -> str | None:
