@@ -254,3 +254,68 @@ def test_a_database_of_a_newer_jtai_is_one_line_and_exit_1(sample_db: Path) -> N
         assert result.returncode == 1
         assert result.stderr.startswith("error: ") and "newer than this jtai" in result.stderr
         assert result.stderr.count("\n") == 1
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Every module of the package and the package modules it imports (anywhere in it,
+    lazy and type-checking imports included)."""
+    import ast
+
+    import jtai_tools
+
+    root = Path(jtai_tools.__file__).resolve().parent
+    modules: dict[str, Path] = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                target = _absolute(package, node.level, node.module)
+                found |= {t for t in [target, *(f"{target}.{a.name}" for a in node.names)]
+                          if t in modules}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name in modules}
+        graph[name] = found - {name}
+    return graph
+
+
+def _absolute(package: str, level: int, module: str | None) -> str:
+    """The absolute name a ``from`` import refers to (``from ..x import y`` in a.b.c: a.x)."""
+    if not level:
+        return module or ""
+    parts = package.split(".")[: len(package.split(".")) - level + 1]
+    return ".".join([*parts, module] if module else parts)
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Import cycles found by a depth-first walk, each as the modules around it."""
+    cycles: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "visiting"
+        for imported in sorted(graph[module]):
+            if state.get(imported) == "visiting":
+                cycles.append([*trail[trail.index(imported):], imported])
+            elif imported not in state:
+                visit(imported, [*trail, imported])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    return cycles
+
+
+def test_the_package_has_no_import_cycles() -> None:
+    graph = _package_imports()
+    assert "jtai_tools.tables" not in graph["jtai_tools.query"]
+    assert "jtai_tools.query" in graph["jtai_tools.compare"]
+    assert _cycles(graph) == []
+    # the check finds a cycle when there is one
+    graph["jtai_tools.store"].add("jtai_tools.query")
+    assert ["jtai_tools.query", "jtai_tools.store", "jtai_tools.query"] in _cycles(graph)

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from .models import Report
-from .store import DEFAULT_DB, load_report, open_connection, report_ids
+from .models import POLARITIES, Report
+from .store import DEFAULT_DB, load_report, load_reports, open_connection, report_ids
 
 if TYPE_CHECKING:  # pandas is imported when a DataFrame is built: `jtai compare` needs none
     import pandas as pd
@@ -72,6 +72,102 @@ class AreaError(QueryError):
 
 class SearchSyntaxError(QueryError):
     """A search query that the full-text index cannot parse."""
+
+
+#: Polarities that count a finding as a concern, and as a strength: a ``mixed``
+#: finding ("X is good, but Y is not") counts once as each.
+CONCERN_POLARITIES: tuple[str, ...] = ("concern", "mixed")
+STRENGTH_POLARITIES: tuple[str, ...] = ("strength", "mixed")
+#: Section kinds whose items are improvement points.
+IMPROVEMENT_KINDS: tuple[str, ...] = ("improve", "recommendations")
+
+#: What a theme table can be grouped by, and the report columns each grouping uses.
+_GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "area": [("area", "r.area")],
+    "year": [("year", "r.year")],
+    "type": [("inspection_type", "r.inspection_type")],
+    "area-year": [("area", "r.area"), ("year", "r.year")],
+}
+GROUPINGS: tuple[str, ...] = tuple(_GROUP_COLUMNS)
+
+
+def sql_list(values: Sequence[str]) -> str:
+    """A parenthesised list of SQL string literals for ``IN``.
+
+    Python's tuple repr is not SQL: a one-item tuple keeps its trailing
+    comma and a quote inside a value is escaped the Python way.
+    """
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+_CONCERN = sql_list(CONCERN_POLARITIES)
+_STRENGTH = sql_list(STRENGTH_POLARITIES)
+_IMPROVEMENT = sql_list(IMPROVEMENT_KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRef:
+    """A stored report's facts that comparisons need, without its findings.
+
+    ``findings`` and ``concerns`` count all its findings and those raising a
+    concern (mixed included): the denominators of its theme rates.
+    """
+
+    id: str
+    area: str
+    inspection_type: str
+    date: str | None
+    sort_date: str | None
+    date_source: str | None
+    year: int | None
+    jtai_focus: str | None
+    findings: int
+    concerns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeCount:
+    """One report's findings tagged with one theme: all, concerns and strengths."""
+
+    report_id: str
+    theme: str
+    findings: int
+    concerns: int
+    strengths: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """The finding that best illustrates a theme for an area, with the evidence offsets."""
+
+    area: str
+    inspection_type: str | None
+    theme: str
+    report_id: str
+    section_kind: str
+    polarity: str
+    text: str
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a name typed on the command line means: one report, or an area's reports.
+
+    ``report_id`` is None for an area. ``typed`` is what was typed, and
+    ``fuzzy`` says the area was read from a near spelling ("suton" as sutton),
+    which a command says on stderr.
+    """
+
+    typed: str
+    area: str
+    report_id: str | None = None
+    fuzzy: bool = False
+
+    @property
+    def is_report(self) -> bool:
+        return self.report_id is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +341,125 @@ class Database:
         """Ids of the stored reports, sorted."""
         return report_ids(self.conn)
 
+    def load_reports(self, ids: Sequence[str]) -> list[Report]:
+        """Whole stored reports (sections and findings), in sortable-date order."""
+        found = load_reports(self.conn, list(ids))
+        order = {r.id: (r.sort_date is None, r.sort_date or "", r.id) for r in found}
+        return sorted(found, key=lambda r: order[r.id])
+
+    # -- what comparisons read ------------------------------------------------
+
+    def report_refs(self, filters: Filters | None = None) -> list[ReportRef]:
+        """The reports the filters select, by area then sortable date (undated last)."""
+        where, params = (filters or Filters()).report_sql()
+        rows = self.conn.execute(
+            "SELECT r.id, r.area, r.inspection_type, r.date, r.sort_date, r.date_source,"
+            " r.year, r.jtai_focus,"
+            " (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id),"
+            f" (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id"
+            f"  AND f.polarity IN {_CONCERN})"
+            f" FROM reports r WHERE {where}"
+            " ORDER BY r.area, r.sort_date IS NULL, r.sort_date, r.id", params,
+        ).fetchall()
+        return [ReportRef(*row) for row in rows]
+
+    def theme_counts(self, filters: Filters | None = None) -> list[ThemeCount]:
+        """Per report and theme, the findings tagged with it (all, concerns, strengths).
+
+        Read from the ``finding_themes_report`` index alone, so it stays fast
+        over every report in the database.
+        """
+        where, params = (filters or Filters()).report_sql()
+        rwhere = _in_reports("t", where)
+        rows = self.conn.execute(
+            "SELECT t.report_id, t.theme, COUNT(*),"
+            f" SUM(t.polarity IN {_CONCERN}), SUM(t.polarity IN {_STRENGTH})"
+            f" FROM finding_themes t WHERE {rwhere}"
+            " GROUP BY t.report_id, t.theme ORDER BY t.report_id, t.theme",
+            [] if where == "1" else params,
+        ).fetchall()
+        return [ThemeCount(rid, theme, int(n), int(c), int(st)) for rid, theme, n, c, st in rows]
+
+    def theme_quotes(self, filters: Filters, by_type: bool = False) -> list[QuoteRow]:
+        """Per (area, theme) the most telling finding: a concern first, from an improvement
+        list first, where the theme comes first among the finding's themes (what the
+        finding is mainly about), from the latest report first. With ``by_type``, one
+        per (area, inspection type, theme)."""
+        where, params = filters.report_sql()
+        kind = "r.inspection_type" if by_type else "NULL"
+        rows = self.conn.execute(
+            "SELECT area, kind, theme, report_id, section_kind, polarity, text, ev_start, ev_end"
+            f" FROM (SELECT r.area, {kind} AS kind, t.theme, f.report_id, f.section_kind,"
+            " f.polarity, f.text,"
+            "  (SELECT e.start FROM finding_evidence e WHERE e.finding_id = f.id AND"
+            "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_start,"
+            "  (SELECT e.\"end\" FROM finding_evidence e WHERE e.finding_id = f.id AND"
+            "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
+            f"  ROW_NUMBER() OVER (PARTITION BY r.area, {kind}, t.theme ORDER BY"
+            f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {_IMPROVEMENT},"
+            "   t.position, r.sort_date DESC, f.report_id, f.position) AS n"
+            " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
+            f" JOIN reports r ON r.id = f.report_id WHERE {where}"
+            ") WHERE n = 1 ORDER BY area, kind, theme", params,
+        ).fetchall()
+        return [QuoteRow(*row) for row in rows]
+
+    def improvement_points(self, report_id: str) -> list[tuple[str, list[str]]]:
+        """A report's improvement points (text, themes): its improvement-list items, or,
+        when it has no such list, its concern findings."""
+        rows = self.conn.execute(
+            "SELECT f.text, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM"
+            " finding_themes t WHERE t.finding_id = f.id ORDER BY t.position)),"
+            f" f.section_kind IN {_IMPROVEMENT}"
+            f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {_IMPROVEMENT}"
+            f" OR f.polarity IN {_CONCERN}) ORDER BY f.position", (report_id,)).fetchall()
+        listed = [(text, (themes or "").split()) for text, themes, is_list in rows if is_list]
+        return listed or [(text, (themes or "").split()) for text, themes, _ in rows]
+
+    def finding_total(self) -> int:
+        """How many findings the database holds."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0])
+
+    def word_finding_counts(self, words: set[str]) -> dict[str, int]:
+        """For each word, how many findings hold it (through the full-text index)."""
+        return {
+            word: int(self.conn.execute(
+                "SELECT COUNT(*) FROM findings_fts WHERE findings_fts MATCH ?",
+                ('"' + word.replace('"', '""') + '"',),
+            ).fetchone()[0])
+            for word in sorted(words)
+        }
+
+    def theme_finding_counts(self) -> dict[str, int]:
+        """For each theme, how many findings carry it."""
+        return {theme: int(n) for theme, n in self.conn.execute(
+            "SELECT theme, COUNT(*) FROM finding_themes GROUP BY theme")}
+
+    def reports_dated(self, area: str, date: str, type: str | None = None) -> list[str]:
+        """Ids of an area's reports whose printed date, sortable date or fieldwork
+        (either end) starts with ``date`` (a year, a month or a day), in date order."""
+        like = date + "%"
+        rows = self.conn.execute(
+            "SELECT id FROM reports WHERE area = ?"
+            " AND (sort_date LIKE ? OR date LIKE ? OR fieldwork_end LIKE ?"
+            "  OR fieldwork_start LIKE ?)"
+            + (" AND inspection_type = ?" if type else "")
+            + " ORDER BY sort_date IS NULL, sort_date, id",
+            [area, like, like, like, like, *([type] if type else [])],
+        )
+        return [r[0] for r in rows]
+
+    def report_sort_date(self, report_id: str) -> str | None:
+        """The sortable date of a stored report (None when undated or unknown)."""
+        row = self.conn.execute("SELECT sort_date FROM reports WHERE id = ?",
+                                (report_id,)).fetchone()
+        return row[0] if row else None
+
+    def report_area(self, report_id: str) -> str | None:
+        """The area of a stored report, or None when no report has this id."""
+        row = self.conn.execute("SELECT area FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return row[0] if row else None
+
     # -- findings ---------------------------------------------------------
 
     def findings(
@@ -333,11 +548,18 @@ class Database:
         type: str | None = None,
         since: str | int | None = None,
     ) -> pd.DataFrame:
-        """Findings per theme per group (area, year, type or area-year); see :mod:`tables`."""
-        from .tables import theme_table
+        """Findings per theme per group (area, year, type or area-year).
 
-        return theme_table(self.conn, by=by, polarity=polarity,
-                           filters=Filters(self._resolved(area), type, since))
+        Columns: the group column(s); ``theme``; ``findings`` (findings tagged
+        with the theme); per polarity ``concern``, ``strength``, ``mixed``,
+        ``neutral`` (only the chosen one with ``polarity``); ``reports``
+        (reports in the group raising the theme); ``group_reports`` (reports in
+        the group); ``share`` (reports / group_reports). Rows are sorted by
+        group (missing years last) then theme, so renderings are reproducible
+        (see :mod:`tables`).
+        """
+        return _theme_table(self.conn, by, polarity,
+                            Filters(self._resolved(area), type, since))
 
     def search(
         self,
@@ -443,6 +665,112 @@ class Database:
                 raise
             reason = str(exc).rstrip(": ")  # "unknown special query: " ends bare
             raise SearchSyntaxError(f"cannot search for {query!r}: {reason}") from None
+
+
+def _theme_table(conn: sqlite3.Connection, by: str, polarity: str | None,
+                 filters: Filters) -> pd.DataFrame:
+    """One SQL aggregation over ``finding_themes`` (fast on thousands of reports)."""
+    import pandas as pd
+
+    if by not in _GROUP_COLUMNS:
+        raise QueryError(f"grouping {by!r}: expected one of {', '.join(GROUPINGS)}")
+    if polarity is not None and polarity not in POLARITIES:
+        raise QueryError(f"polarity {polarity!r}: expected one of {', '.join(POLARITIES)}")
+    groups = _GROUP_COLUMNS[by]
+    names = [name for name, _ in groups]
+    exprs = ", ".join(expr for _, expr in groups)
+    where, params = filters.report_sql()
+    polarities = [polarity] if polarity else list(POLARITIES)
+    # Two steps: per (report, theme) straight from the finding_themes_report index,
+    # then per group over those few rows; "reports" is then a plain COUNT.
+    inner_counts = ", ".join(f"SUM(t.polarity = '{p}') AS {_sql_name(p)}" for p in polarities)
+    outer_counts = ", ".join(f"SUM(p.{_sql_name(p)})" for p in polarities)
+    pwhere = "t.polarity = ?" if polarity else "1"
+    rwhere = _in_reports("t", where)
+    # sorted by SQLite (byte order of UTF-8 is code point order, as Python sorts),
+    # missing years last
+    order = ", ".join(f"{expr} IS NULL, {expr}" for _, expr in groups)
+    rows = conn.execute(
+        f"SELECT {exprs}, p.theme, SUM(p.n), {outer_counts}, COUNT(*) FROM ("
+        f" SELECT t.report_id, t.theme, COUNT(*) AS n, {inner_counts}"
+        f" FROM finding_themes t WHERE {pwhere} AND {rwhere}"
+        " GROUP BY t.report_id, t.theme"
+        f") p JOIN reports r ON r.id = p.report_id GROUP BY {exprs}, p.theme"
+        f" ORDER BY {order}, p.theme",
+        [*([polarity] if polarity else []), *([] if where == "1" else params)],
+    ).fetchall()
+    sizes = {
+        tuple(r[:-1]): r[-1]
+        for r in conn.execute(
+            f"SELECT {exprs}, COUNT(*) FROM reports r WHERE {where} GROUP BY {exprs}", params
+        )
+    }
+    columns = [*names, "theme", "findings", *polarities, "reports", "group_reports", "share"]
+    records = []
+    for row in rows:
+        key = tuple(row[: len(names)])
+        reports = row[-1]
+        total = sizes.get(key, 0)
+        records.append([*row, total, round(reports / total, 3) if total else 0.0])
+    frame = pd.DataFrame(records, columns=columns)
+    for col in ["findings", *polarities, "reports", "group_reports"]:
+        frame[col] = frame[col].astype("int64")
+    if "year" in frame:
+        frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _in_reports(alias: str, where: str) -> str:
+    """A condition keeping rows of a report_id-keyed table to the reports ``where`` selects
+    ("1" when it selects every report, so the index alone answers)."""
+    if where == "1":
+        return "1"
+    return f"{alias}.report_id IN (SELECT r.id FROM reports r WHERE {where})"
+
+
+def _sql_name(polarity: str) -> str:
+    """A column alias for a polarity (aliases cannot hold "-")."""
+    return "n_" + polarity.replace("-", "_")
+
+
+_REF = re.compile(r"^(?P<area>.+?)@(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
+
+
+def resolve_target(db: Database, text: str, type: str | None = None) -> Target:
+    """What ``text`` names: a stored report id, ``AREA@YEAR`` (or ``AREA@YYYY-MM[-DD]``),
+    or an area.
+
+    ``AREA@2022`` matches a report printed in 2022, or without a printed
+    date whose fieldwork fell in 2022; when several match, the one whose
+    sortable date is in that year is taken if it is the only one. Raises
+    :class:`QueryError` (an :class:`AreaError` for an area) when nothing, or
+    more than one report, matches.
+    """
+    area = db.report_area(text)
+    if area is not None:
+        return Target(text, area, text)
+    match = _REF.match(text)
+    if match is None:
+        if "@" in text:
+            raise QueryError(f"{text!r}: expected a report id or AREA@YEAR (e.g. sutton@2017)")
+        area = db.resolve_area(text)
+        return Target(text, area, None, _normal(area) != _normal(text))
+    area = db.resolve_area(match["area"])
+    date = match["date"]
+    ids = db.reports_dated(area, date, type)
+    if len(ids) > 1:
+        by_sort = [rid for rid in ids
+                   if (db.report_sort_date(rid) or "").startswith(date)]
+        ids = by_sort if len(by_sort) == 1 else ids
+    if not ids:
+        stored = [r.id for r in db.report_refs(Filters(area))]
+        kind = f" {type}" if type else ""
+        raise QueryError(f"no {area}{kind} report dated {date};"
+                         f" {area} has: {', '.join(stored) or 'none'}")
+    if len(ids) > 1:
+        raise QueryError(f"{text!r} matches {len(ids)} reports: {', '.join(ids)};"
+                         " give a full date, an inspection type or a report id")
+    return Target(text, area, ids[0], _normal(area) != _normal(match["area"]))
 
 
 def open_db(path: str | Path = DEFAULT_DB) -> Database:

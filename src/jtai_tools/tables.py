@@ -1,16 +1,10 @@
-"""Theme tables: how often each theme is raised, per area, year, inspection type or area-year.
+"""Rendering tables (theme tables and the like) as CSV, Markdown and JSON, and checking files.
 
-The table is one SQL aggregation over ``finding_themes`` (so it stays fast on
-thousands of reports), and its renderings are byte-for-byte deterministic for
-the same database: rows sorted by group then theme, fixed columns, shares
-printed with three decimals, ``\\n`` line endings, no timestamps. That makes a
+The data comes from the query layer (:meth:`jtai_tools.query.Database.theme_table`,
+which holds the SQL and the column definitions); this module only renders a
+DataFrame, byte-for-byte deterministically: fixed columns, floats printed
+with three decimals, ``\\n`` line endings, no timestamps. That makes a
 committed table file checkable (``jtai table --output F --check``) in CI.
-
-Columns: the group column(s); ``theme``; ``findings`` (findings tagged with
-the theme); per polarity ``concern``, ``strength``, ``mixed``, ``neutral``
-(only the chosen one with ``polarity``); ``reports`` (reports in the group
-raising the theme); ``group_reports`` (reports in the group); ``share``
-(reports / group_reports).
 """
 
 from __future__ import annotations
@@ -18,98 +12,19 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from .models import POLARITIES
-
-if TYPE_CHECKING:  # query imports this module lazily; the import here is for types only
-    from .query import Filters
-
 FORMATS: tuple[str, ...] = ("csv", "md", "json")
-
-_GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "area": [("area", "r.area")],
-    "year": [("year", "r.year")],
-    "type": [("inspection_type", "r.inspection_type")],
-    "area-year": [("area", "r.area"), ("year", "r.year")],
-}
-
-#: What ``--by`` accepts.
-GROUPINGS: tuple[str, ...] = tuple(_GROUP_COLUMNS)
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TableError(ValueError):
-    """A table request that cannot be met (unknown grouping or polarity, unreadable file)."""
-
-
-def theme_table(
-    conn: sqlite3.Connection,
-    by: str = "area",
-    polarity: str | None = None,
-    filters: Filters | None = None,
-) -> pd.DataFrame:
-    """The theme table as a DataFrame (see the module docstring for its columns).
-
-    ``filters`` is a :class:`jtai_tools.query.Filters` (area/type/since).
-    """
-    if by not in _GROUP_COLUMNS:
-        raise TableError(f"--by {by!r}: expected one of {', '.join(GROUPINGS)}")
-    if polarity is not None and polarity not in POLARITIES:
-        raise TableError(f"--polarity {polarity!r}: expected one of {', '.join(POLARITIES)}")
-    groups = _GROUP_COLUMNS[by]
-    names = [name for name, _ in groups]
-    exprs = ", ".join(expr for _, expr in groups)
-    where, params = filters.report_sql() if filters is not None else ("1", [])
-    polarities = [polarity] if polarity else list(POLARITIES)
-    # Two steps: per (report, theme) straight from the finding_themes_report index,
-    # then per group over those few rows; "reports" is then a plain COUNT.
-    inner_counts = ", ".join(f"SUM(t.polarity = '{p}') AS {_sql_name(p)}" for p in polarities)
-    outer_counts = ", ".join(f"SUM(p.{_sql_name(p)})" for p in polarities)
-    pwhere = "t.polarity = ?" if polarity else "1"
-    rwhere = "1" if where == "1" else f"t.report_id IN (SELECT r.id FROM reports r WHERE {where})"
-    # sorted by SQLite (byte order of UTF-8 is code point order, as Python sorts),
-    # missing years last
-    order = ", ".join(f"{expr} IS NULL, {expr}" for _, expr in groups)
-    rows = conn.execute(
-        f"SELECT {exprs}, p.theme, SUM(p.n), {outer_counts}, COUNT(*) FROM ("
-        f" SELECT t.report_id, t.theme, COUNT(*) AS n, {inner_counts}"
-        f" FROM finding_themes t WHERE {pwhere} AND {rwhere}"
-        " GROUP BY t.report_id, t.theme"
-        f") p JOIN reports r ON r.id = p.report_id GROUP BY {exprs}, p.theme"
-        f" ORDER BY {order}, p.theme",
-        [*([polarity] if polarity else []), *([] if where == "1" else params)],
-    ).fetchall()
-    sizes = {
-        tuple(r[:-1]): r[-1]
-        for r in conn.execute(
-            f"SELECT {exprs}, COUNT(*) FROM reports r WHERE {where} GROUP BY {exprs}", params
-        )
-    }
-    columns = [*names, "theme", "findings", *polarities, "reports", "group_reports", "share"]
-    records = []
-    for row in rows:
-        key = tuple(row[: len(names)])
-        reports = row[-1]
-        total = sizes.get(key, 0)
-        records.append([*row, total, round(reports / total, 3) if total else 0.0])
-    frame = pd.DataFrame(records, columns=columns)
-    for col in ["findings", *polarities, "reports", "group_reports"]:
-        frame[col] = frame[col].astype("int64")
-    if "year" in frame:
-        frame["year"] = frame["year"].astype("Int64")
-    return frame
-
-
-def _sql_name(polarity: str) -> str:
-    """A column alias for a polarity (aliases cannot hold "-")."""
-    return "n_" + polarity.replace("-", "_")
+    """A table that cannot be written or checked (unknown format, unreadable file)."""
 
 
 def is_missing(value: Any) -> bool:
