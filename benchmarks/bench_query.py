@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jtai_tools import tables
-from jtai_tools.compare import compare_areas, compare_reports
+from jtai_tools.compare import benchmark, compare_areas, compare_reports
 from jtai_tools.extract import extract_batch, find_inputs, report_id
 from jtai_tools.models import Report
 from jtai_tools.query import open_db
@@ -131,7 +131,7 @@ def main() -> None:
             "SELECT area FROM reports GROUP BY area ORDER BY COUNT(*) DESC, area LIMIT 1"
         ).fetchone()[0]
         two = [r[0] for r in database.conn.execute(
-            "SELECT id FROM reports WHERE area = ? ORDER BY date LIMIT 2", (busiest,))]
+            "SELECT id FROM reports WHERE area = ? ORDER BY sort_date LIMIT 2", (busiest,))]
 
     def run(query: Callable[..., object]) -> Callable[[], object]:
         def action() -> object:
@@ -142,6 +142,10 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], object]]] = [
         (f"compare {pair[0]} {pair[1]}", run(lambda d: compare_areas(d, pair))),
         (f"compare {' '.join(base[:5])}", run(lambda d: compare_areas(d, base[:5]))),
+        (f"compare {pair[0]} {pair[1]} --mix-types",
+         run(lambda d: compare_areas(d, pair, mix_types=True))),
+        (f"compare {pair[0]} --against england",
+         run(lambda d: benchmark(d, pair[0], "england"))),
     ]
     if len(two) == 2:
         cases.append((f"compare {two[0]} {two[1]}",
@@ -156,7 +160,8 @@ def main() -> None:
     cases.append(("search Operation Encompass --area (one area)",
                   run(lambda d: d.search("Operation Encompass", area=pair[0]))))
 
-    for args_ in (["compare", *pair], ["table", "--by", "area-year", "--format", "csv"]):
+    for args_ in (["compare", *pair], ["compare", pair[0], "--against", "england"],
+                  ["table", "--by", "area-year", "--format", "csv"]):
         cases.append((f"jtai {' '.join(args_)} (process)", command(args_, db)))
 
     print(f"\n{'query':<58} {'median s':>9} {'x target':>9}")

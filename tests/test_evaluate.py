@@ -251,7 +251,7 @@ def test_cli_themes_json(db: Path) -> None:
 
 def test_cli_themes_unknown_target_and_missing_db(db: Path, tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["themes", "lewisham", "--db", str(db)])
-    assert unknown.exit_code == 2 and "no report or area named 'lewisham'" in unknown.output
+    assert unknown.exit_code == 2 and "unknown area 'lewisham'" in unknown.output
     missing = runner.invoke(app, ["themes", "sutton", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "no such database" in missing.output
     assert not (tmp_path / "none.db").exists()

@@ -1,58 +1,278 @@
-"""Comparing areas with each other, and one area's reports across years.
+"""Comparing areas with each other, with benchmarks, and one area's reports across years.
+
+Comparisons quote like with like:
+
+- **Rates, not raw counts.** Per theme and column: the share of the column's
+  findings that raise it, the share of its concern findings, and the number
+  of its reports that raise it, each share with a Wilson score interval;
+  the counts stay beside them. A column built from fewer than
+  ``small_reports`` reports is flagged.
+- **Coverage.** ``data/compare.toml`` says which themes each inspection type
+  (and JTAI focus) looks at. A theme a report's inspection does not look at
+  is ``not covered`` there: it is never "resolved" by a later inspection
+  that did not examine it, nor counted as a gap of an area whose reports
+  never looked.
+- **One inspection type at a time.** :func:`compare_areas` and
+  :func:`benchmark` build one table per inspection type by default; mixing
+  types is asked for, and said.
 
 :func:`compare_areas` answers "what do inspectors say about Sutton that they
-also say about Lewisham?": a theme x area table of concern and strength
-counts (SQL aggregation), the themes raised as concerns for only one area and
-the shared ones, and for each theme a short quote per area, cut around the
-words that made the tag.
-
-:func:`compare_reports` answers "did it get better?": per theme whether a
-concern is new, persisting or resolved between an earlier and a later report,
-and which improvement points came back: each later point is paired with the
-earlier point whose content-word lemmas and themes it shares most, weighting
-rare words and themes above common ones ("suitable accommodation" says more
-than "quality" or "children"), and reported with its score.
+also say about Lewisham?"; :func:`benchmark` sets an area beside its DfE
+statistical neighbours, its region or England (every other area stored);
+:func:`compare_reports` answers "did it get better?" between two of an
+area's reports, and which improvement points came back (same theme, same
+cohort, similar words, with the score's parts).
 
 A ``mixed`` finding ("X is good, but Y is not") counts once as a concern and
-once as a strength.
+once as a strength. All SQL is in :mod:`jtai_tools.query`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
-from .query import AreaError, Database, Filters, QueryError
+from .areas import benchmark_group, facts_for
+from .query import (
+    AreaError,
+    Database,
+    Filters,
+    QueryError,
+    ReportRef,
+    ThemeCount,
+    resolve_target,
+)
 
-#: Section kinds whose items are improvement points.
-IMPROVEMENT_KINDS: tuple[str, ...] = ("improve", "recommendations")
-#: Similarity (0-100) from which a later improvement point counts as recurring.
-RECURRING_MIN_SCORE = 45.0
-#: Word similarity (0-100) a recurring point needs whatever its themes: sharing
-#: themes alone makes two points about the same topic, not the same point.
-RECURRING_MIN_WORDS = 15.0
 #: Characters of context kept on each side of the evidence in a quote.
 QUOTE_CONTEXT = 80
 
 
+# -- settings from data/compare.toml -----------------------------------------
 
-def sql_list(values: Sequence[str]) -> str:
-    """A parenthesised list of SQL string literals for ``IN``.
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which themes one kind of inspection looks at (see ``data/compare.toml``)."""
 
-    Python's tuple repr is not SQL: a one-item tuple keeps its trailing
-    comma and a quote inside a value is escaped the Python way.
+    scope: str  # "all", "listed" or "raised"
+    covers: frozenset[str] = frozenset()
+    not_covered: frozenset[str] = frozenset()
+    focus: tuple[tuple[str, frozenset[str]], ...] = ()  # (words, not covered)
+
+    def covered(self, theme: str, focus: str | None, raised: bool) -> bool:
+        """Whether a report of this kind (with this focus) looked at ``theme``.
+
+        ``raised`` (the report has findings on the theme) counts only for a
+        ``raised`` scope: a JTAI letter that mentions a child in care in
+        passing has still not inspected services for children in care.
+        """
+        if self.scope == "raised":
+            return raised
+        if self.scope == "listed":
+            return theme in self.covers
+        excluded = self.not_covered
+        lowered = (focus or "").lower()
+        for words, focus_excluded in self.focus:
+            if words in lowered:
+                excluded = focus_excluded
+                break
+        return theme not in excluded
+
+
+@dataclass(frozen=True, slots=True)
+class CompareSettings:
+    """``data/compare.toml``: thresholds, coverage per inspection type, cohort terms."""
+
+    small_reports: int
+    wilson_z: float
+    recurring_min_score: float
+    recurring_min_words: float
+    coverage: dict[str, Coverage]
+    cohorts: dict[str, re.Pattern[str]]
+
+    def coverage_of(self, inspection_type: str) -> Coverage:
+        """The coverage of a type; a type the file does not list counts what it raises."""
+        return self.coverage.get(inspection_type, Coverage("raised"))
+
+
+@lru_cache(maxsize=1)
+def compare_settings() -> CompareSettings:
+    """``data/compare.toml`` read once per process."""
+    text = resources.files("jtai_tools").joinpath("data/compare.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    limits = data["thresholds"]
+    coverage = {
+        kind: Coverage(
+            scope=spec["scope"],
+            covers=frozenset(spec.get("covers", ())),
+            not_covered=frozenset(spec.get("not_covered", ())),
+            focus=tuple((f["match"].lower(), frozenset(f.get("not_covered", ())))
+                        for f in spec.get("focus", ())),
+        )
+        for kind, spec in data["coverage"].items()
+    }
+    cohorts = {name: _terms_pattern(terms) for name, terms in data["cohorts"].items()}
+    return CompareSettings(int(limits["small_reports"]), float(limits["wilson_z"]),
+                           float(limits["recurring_min_score"]),
+                           float(limits["recurring_min_words"]), coverage, cohorts)
+
+
+def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    """One case-insensitive whole-word pattern for a cohort's terms (``word*``: a prefix)."""
+    parts = [re.escape(t.rstrip("*")) + (r"\w*" if t.endswith("*") else "") for t in terms]
+    return re.compile(r"\b(?:" + "|".join(sorted(set(parts), key=lambda p: (-len(p), p)))
+                      + r")\b", re.IGNORECASE)
+
+
+def cohorts_of(text: str) -> frozenset[str]:
+    """The cohorts a point names ("care leavers", "children subject to police protection"...)."""
+    return frozenset(name for name, pattern in compare_settings().cohorts.items()
+                     if pattern.search(text))
+
+
+#: Back-compatible names for the recurrence thresholds.
+RECURRING_MIN_SCORE = compare_settings().recurring_min_score
+RECURRING_MIN_WORDS = compare_settings().recurring_min_words
+
+
+def report_covers(report: ReportRef, theme: str, raised: bool) -> bool:
+    """Whether ``report``'s inspection looked at ``theme`` (``raised``: it has findings on it)."""
+    return compare_settings().coverage_of(report.inspection_type).covered(
+        theme, report.jtai_focus, raised)
+
+
+# -- rates --------------------------------------------------------------------
+
+def wilson_interval(successes: int, total: int, z: float | None = None
+                    ) -> tuple[float, float] | None:
+    """The Wilson score interval of ``successes / total`` (None when ``total`` is 0).
+
+    A closed formula, written out rather than pulling in scipy or
+    statsmodels for one line. Findings cluster within reports, so read the
+    interval as a lower bound on the real uncertainty.
     """
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+    if total <= 0:
+        return None
+    z = compare_settings().wilson_z if z is None else z
+    p = successes / total
+    denominator = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
 
 
-_CONCERN = sql_list(("concern", "mixed"))
-_STRENGTH = sql_list(("strength", "mixed"))
-_IMPROVEMENT = sql_list(IMPROVEMENT_KINDS)
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
+
+@dataclass(slots=True)
+class ThemeRate:
+    """One theme in one column: counts, shares with their intervals, and coverage.
+
+    ``share`` is the theme's findings over the column's findings,
+    ``concern_share`` its concern findings over the column's concern findings,
+    ``report_share`` the reports raising it over the column's reports (of
+    those that cover it). ``covered`` is False when no report of the column
+    looked at the theme; the shares are then None.
+    """
+
+    theme: str
+    findings: int
+    concerns: int
+    strengths: int
+    reports: int
+    covering_reports: int
+    share: float | None
+    concern_share: float | None
+    report_share: float | None
+    share_interval: tuple[float, float] | None
+    concern_interval: tuple[float, float] | None
+    report_interval: tuple[float, float] | None
+    covered: bool
+
+
+@dataclass(slots=True)
+class Column:
+    """A set of reports compared as one: an area's reports of one type, or a benchmark group.
+
+    ``label`` states what went in ("sutton · sif · 1 report, 2017"); ``small``
+    flags a column of fewer than ``small_reports`` reports.
+    """
+
+    name: str
+    inspection_type: str | None
+    reports: list[str]
+    years: list[int]
+    types: dict[str, int]
+    findings: int
+    concerns: int
+    small: bool
+    rates: dict[str, ThemeRate]
+    areas: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        kinds = self.inspection_type or " + ".join(f"{n} {t}" for t, n in self.types.items())
+        count = f"{len(self.reports)} report{'s' if len(self.reports) != 1 else ''}"
+        return f"{self.name} \u00b7 {kinds} \u00b7 {count}, {year_span(self.years)}" + (
+            " (few reports)" if self.small else "")
+
+    def rate(self, theme: str) -> ThemeRate:
+        """The theme's rate (a zero rate, covered or not as the reports say, when absent)."""
+        return self.rates[theme]
+
+
+def year_span(years: Sequence[int]) -> str:
+    """"2017", "2017-2023" or "undated"."""
+    if not years:
+        return "undated"
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+
+
+def build_column(name: str, inspection_type: str | None, refs: Sequence[ReportRef],
+                 counts: Sequence[ThemeCount], themes: Iterable[str]) -> Column:
+    """Rates of every theme in ``themes`` over ``refs`` (``counts`` may hold other reports)."""
+    settings = compare_settings()
+    ids = {r.id for r in refs}
+    per_report: dict[str, dict[str, ThemeCount]] = {}
+    for count in counts:
+        if count.report_id in ids:
+            per_report.setdefault(count.report_id, {})[count.theme] = count
+    findings = sum(r.findings for r in refs)
+    concerns = sum(r.concerns for r in refs)
+    rates = {}
+    for theme in themes:
+        got = [per_report.get(r.id, {}).get(theme) for r in refs]
+        covering = [r for r, c in zip(refs, got, strict=True)
+                    if report_covers(r, theme, c is not None)]
+        raised = [c for c in got if c is not None]
+        n = sum(c.findings for c in raised)
+        n_concern = sum(c.concerns for c in raised)
+        covered_findings = sum(r.findings for r in covering)
+        covered_concerns = sum(r.concerns for r in covering)
+        rates[theme] = ThemeRate(
+            theme, n, n_concern, sum(c.strengths for c in raised), len(raised), len(covering),
+            _share(n, covered_findings), _share(n_concern, covered_concerns),
+            _share(len(raised), len(covering)),
+            wilson_interval(n, covered_findings), wilson_interval(n_concern, covered_concerns),
+            wilson_interval(len(raised), len(covering)), bool(covering),
+        )
+    types: dict[str, int] = {}
+    for r in refs:
+        types[r.inspection_type] = types.get(r.inspection_type, 0) + 1
+    return Column(
+        name, inspection_type, [r.id for r in refs],
+        sorted({r.year for r in refs if r.year is not None}), types, findings, concerns,
+        len(refs) < settings.small_reports, rates, sorted({r.area for r in refs}),
+    )
+
+
+# -- areas ----------------------------------------------------------------------
 
 @dataclass(slots=True)
 class Quote:
@@ -65,81 +285,58 @@ class Quote:
 
 
 @dataclass(slots=True)
-class ThemeCounts:
-    """One theme's concern and strength counts per area, and a quote per area."""
+class ComparisonGroup:
+    """One table of a comparison: the areas' columns for one inspection type (or all mixed).
 
-    theme: str
-    concern: dict[str, int]
-    strength: dict[str, int]
-    quotes: dict[str, Quote] = field(default_factory=dict)
+    ``themes`` are ordered by concern share (highest first); ``only`` lists,
+    per area, the themes raised as concerns there and covered but not raised
+    as concerns by every other column; ``shared`` the themes every column
+    raises as concerns; ``absent`` the areas named that have no report of
+    this type.
+    """
+
+    inspection_type: str | None
+    columns: list[Column]
+    themes: list[str]
+    only: dict[str, list[str]]
+    shared: list[str]
+    quotes: dict[str, dict[str, Quote]]
+    absent: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class AreaComparison:
-    """What :func:`compare_areas` found: areas in the order named, their reports, the
-    themes (most concerns first), themes raised as concerns for one area only, and
-    those raised for every area."""
+    """What :func:`compare_areas` found: the areas in the order named, their reports,
+    and one group per inspection type (or one mixed group, with ``mixed`` set)."""
 
     areas: list[str]
     reports: dict[str, list[str]]
-    themes: list[ThemeCounts]
-    only: dict[str, list[str]]
-    shared: list[str]
+    groups: list[ComparisonGroup]
+    mixed: bool
     type: str | None = None
     since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--format json``."""
-        return asdict(self)
+        """Plain data for ``--format json`` (each column's label included)."""
+        data = asdict(self)
+        for group, raw in zip(self.groups, data["groups"], strict=True):
+            for column, raw_column in zip(group.columns, raw["columns"], strict=True):
+                raw_column["label"] = column.label
+        return data
 
-
-@dataclass(slots=True)
-class ThemeChange:
-    """A theme's concern count in the earlier and later report and what that means."""
-
-    theme: str
-    earlier: int
-    later: int
-    status: str  # "new", "persisting", "resolved"
-
-
-@dataclass(slots=True)
-class Recurrence:
-    """A later improvement point matched to the most similar earlier one."""
-
-    later: str
-    earlier: str
-    score: float
-    themes: list[str]
-    words: float = 0.0
-    theme_score: float = 0.0
-
-
-@dataclass(slots=True)
-class ReportComparison:
-    """What :func:`compare_reports` found between an earlier and a later report."""
-
-    earlier: str
-    later: str
-    changes: list[ThemeChange]
-    recurring: list[Recurrence]
-    min_score: float
-    lemmatiser: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--format json``."""
-        return asdict(self)
-
-
-# -- areas ----------------------------------------------------------------
 
 def compare_areas(
     db: Database,
     areas: Sequence[str],
     type: str | None = None,
     since: str | int | None = None,
+    mix_types: bool = False,
 ) -> AreaComparison:
-    """Compare two or more areas' findings theme by theme (names resolved fuzzily)."""
+    """Compare two or more areas theme by theme (names resolved fuzzily).
+
+    One group per inspection type the areas' reports have (only ``type``
+    when given); with ``mix_types`` one group over all their reports.
+    """
     resolved: list[str] = []
     for name in areas:
         area = db.resolve_area(name)
@@ -148,40 +345,67 @@ def compare_areas(
     if len(resolved) < 2:
         raise QueryError("compare needs at least two different areas")
     filters = Filters(resolved, type, since)
-    where, params = filters.report_sql()
-    reports: dict[str, list[str]] = {a: [] for a in resolved}
-    for rid, area in db.conn.execute(
-        f"SELECT r.id, r.area FROM reports r WHERE {where}"
-        " ORDER BY r.area, r.sort_date, r.id", params,
-    ):
-        reports[area].append(rid)
+    refs = db.report_refs(filters)
+    reports: dict[str, list[str]] = {a: [r.id for r in refs if r.area == a] for a in resolved}
     missing = [a for a, ids in reports.items() if not ids]
     if missing:
         raise AreaError(missing[0], f"no reports for {', '.join(missing)} with these filters"
                         f"{_filter_text(type, since)}", [])
-    rows = db.conn.execute(
-        "SELECT r.area, t.theme,"
-        f" SUM(f.polarity IN {_CONCERN}), SUM(f.polarity IN {_STRENGTH})"
-        " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
-        f" JOIN reports r ON r.id = f.report_id WHERE {where}"
-        " GROUP BY r.area, t.theme", params,
-    ).fetchall()
-    table: dict[str, ThemeCounts] = {}
-    for area, theme, concern, strength in rows:
-        counts = table.setdefault(theme, ThemeCounts(theme, dict.fromkeys(resolved, 0),
-                                                     dict.fromkeys(resolved, 0)))
-        counts.concern[area] = int(concern)
-        counts.strength[area] = int(strength)
-    for (area, theme), quote in _quotes(db, where, params).items():
-        if theme in table:
-            table[theme].quotes[area] = quote
-    themes = sorted(table.values(), key=lambda t: (-sum(t.concern.values()), t.theme))
-    raised = {a: {t.theme for t in themes if t.concern[a]} for a in resolved}
-    only = {a: sorted(raised[a] - set().union(*(raised[b] for b in resolved if b != a)))
-            for a in resolved}
-    shared = sorted(set.intersection(*raised.values()))
-    return AreaComparison(resolved, reports, themes, only, shared, type,
+    counts = db.theme_counts(filters)
+    quotes = _quotes(db, filters, not mix_types)
+    groups = []
+    for kind, members in _by_type(refs, mix_types):
+        present = [a for a in resolved if any(r.area == a for r in members)]
+        columns = [build_column(a, kind, [r for r in members if r.area == a], counts,
+                                _themes_of(counts, members)) for a in present]
+        groups.append(_group(kind, columns, quotes, [a for a in resolved if a not in present]))
+    return AreaComparison(resolved, reports, groups, mix_types, type,
                           None if since is None else str(since))
+
+
+def _by_type(refs: Sequence[ReportRef], mix_types: bool
+             ) -> list[tuple[str | None, list[ReportRef]]]:
+    """The reports split by inspection type (in order of first appearance by date), or
+    all together as one mixed group."""
+    if mix_types:
+        return [(None, list(refs))]
+    kinds = sorted({r.inspection_type for r in refs},
+                   key=lambda k: min((r.sort_date or "9999", r.id) for r in refs
+                                     if r.inspection_type == k))
+    return [(k, [r for r in refs if r.inspection_type == k]) for k in kinds]
+
+
+def _themes_of(counts: Sequence[ThemeCount], refs: Sequence[ReportRef]) -> list[str]:
+    """The themes raised by any of ``refs``, sorted."""
+    ids = {r.id for r in refs}
+    return sorted({c.theme for c in counts if c.report_id in ids})
+
+
+def _group(kind: str | None, columns: list[Column],
+           quotes: dict[tuple[str, str | None, str], Quote], absent: list[str]
+           ) -> ComparisonGroup:
+    """Order the themes, find the concerns one area alone has and those all share."""
+    themes = sorted(
+        {t for c in columns for t in c.rates},
+        key=lambda t: (-sum(c.rates[t].concern_share or 0.0 for c in columns), t),
+    )
+    raised = {c.name: {t for t in themes if c.rates[t].concerns} for c in columns}
+    only = {}
+    for column in columns:
+        others = [c for c in columns if c is not column]
+        only[column.name] = [
+            t for t in themes if t in raised[column.name]
+            and all(c.rates[t].covered and t not in raised[c.name] for c in others)
+        ]
+    shared = sorted(set.intersection(*raised.values())) if raised else []
+    by_theme: dict[str, dict[str, Quote]] = {}
+    for column in columns:
+        for theme in themes:
+            quote = quotes.get((column.name, kind, theme))
+            if quote is not None:
+                by_theme.setdefault(theme, {})[column.name] = quote
+    return ComparisonGroup(kind, columns, themes, only, shared,
+                           {t: by_theme[t] for t in themes if t in by_theme}, absent)
 
 
 def _filter_text(type: str | None, since: str | int | None) -> str:
@@ -190,27 +414,14 @@ def _filter_text(type: str | None, since: str | int | None) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _quotes(db: Database, where: str, params: list[Any]) -> dict[tuple[str, str], Quote]:
-    """Per (area, theme) the most telling finding: a concern first, from an improvement
-    list first, where the theme comes first among the finding's themes (what the
-    finding is mainly about), from the latest report first."""
-    rows = db.conn.execute(
-        "SELECT area, theme, report_id, section_kind, polarity, text, ev_start, ev_end FROM ("
-        " SELECT r.area, t.theme, f.report_id, f.section_kind, f.polarity, f.text,"
-        "  (SELECT e.start FROM finding_evidence e WHERE e.finding_id = f.id AND"
-        "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_start,"
-        "  (SELECT e.\"end\" FROM finding_evidence e WHERE e.finding_id = f.id AND"
-        "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
-        "  ROW_NUMBER() OVER (PARTITION BY r.area, t.theme ORDER BY"
-        f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {_IMPROVEMENT},"
-        "   t.position, r.sort_date DESC, f.report_id, f.position) AS n"
-        " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
-        f" JOIN reports r ON r.id = f.report_id WHERE {where}"
-        ") WHERE n = 1", params,
-    ).fetchall()
+def _quotes(db: Database, filters: Filters, by_type: bool
+            ) -> dict[tuple[str, str | None, str], Quote]:
+    """Per (area, inspection type or None, theme) the most telling finding, cut around
+    the tagging words."""
     return {
-        (area, theme): Quote(rid, kind, polarity, excerpt(text, start, end))
-        for area, theme, rid, kind, polarity, text, start, end in rows
+        (row.area, row.inspection_type, row.theme): Quote(
+            row.report_id, row.section_kind, row.polarity, excerpt(row.text, row.start, row.end))
+        for row in db.theme_quotes(filters, by_type)
     }
 
 
@@ -231,42 +442,192 @@ def excerpt(text: str, start: int | None, end: int | None, context: int = QUOTE_
     return ("…" if left > 0 else "") + text[left:right].strip() + ("…" if right < len(text) else "")
 
 
-# -- years ----------------------------------------------------------------
+# -- benchmarks -------------------------------------------------------------------
 
-_REF = re.compile(r"^(?P<area>.+?)@(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
+@dataclass(slots=True)
+class BenchmarkRow:
+    """One theme: the area's rate, the benchmark's, and the differences (area minus benchmark)."""
+
+    theme: str
+    area: ThemeRate
+    benchmark: ThemeRate
+    difference: float | None
+    concern_difference: float | None
+
+
+@dataclass(slots=True)
+class BenchmarkGroup:
+    """One inspection type (or all mixed): the area's column, the pooled benchmark column,
+    each member area's own column, and the theme rows (largest concern difference first)."""
+
+    inspection_type: str | None
+    area: Column
+    benchmark: Column
+    members: list[Column]
+    rows: list[BenchmarkRow]
+
+
+@dataclass(slots=True)
+class Benchmark:
+    """What :func:`benchmark` found: the area, what it is set against, and which of the
+    group's areas the database holds reports for (``present``) or not (``missing``)."""
+
+    area: str
+    against: str
+    description: str
+    present: list[str]
+    missing: list[str]
+    groups: list[BenchmarkGroup]
+    mixed: bool
+    type: str | None = None
+    since: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json`` (each column's label included)."""
+        data = asdict(self)
+        for group, raw in zip(self.groups, data["groups"], strict=True):
+            raw["area"]["label"] = group.area.label
+            raw["benchmark"]["label"] = group.benchmark.label
+            for column, raw_column in zip(group.members, raw["members"], strict=True):
+                raw_column["label"] = column.label
+        return data
+
+
+def benchmark(
+    db: Database,
+    area: str,
+    against: str = "neighbours",
+    type: str | None = None,
+    since: str | int | None = None,
+    mix_types: bool = False,
+) -> Benchmark:
+    """An area's theme rates beside the same rates pooled over a comparison group.
+
+    ``against`` is ``neighbours`` (its ten DfE statistical neighbours),
+    ``region`` (the other areas of its region) or ``england`` (every other
+    area stored). Pooled rates weigh each finding (and each report) once.
+    One group per inspection type the area has, unless ``mix_types``.
+    """
+    name = db.resolve_area(area)
+    try:
+        description, group = benchmark_group(name, against)
+    except KeyError:
+        raise QueryError(f"no reference facts for {name} (region, statistical neighbours):"
+                         " benchmark it against england") from None
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    stored = db.areas()
+    wanted = [a for a in stored if a != name] if group is None else group
+    present = [a for a in wanted if a in stored]
+    missing = [] if group is None else [a for a in group if a not in stored]
+    own = db.report_refs(Filters(name, type, since))
+    if not own:
+        raise AreaError(name, f"no reports for {name} with these filters"
+                        f"{_filter_text(type, since)}", [])
+    others = db.report_refs(Filters(present, type, since)) if present else []
+    counts = db.theme_counts(Filters([name, *present], type, since))
+    groups = []
+    for kind, members in _by_type(own, mix_types):
+        kind_others = [r for r in others if kind is None or r.inspection_type == kind]
+        themes = _themes_of(counts, [*members, *kind_others])
+        mine = build_column(name, kind, members, counts, themes)
+        pooled = build_column(against, kind, kind_others, counts, themes)
+        member_columns = [
+            build_column(a, kind, [r for r in kind_others if r.area == a], counts, themes)
+            for a in present if any(r.area == a for r in kind_others)
+        ]
+        rows = [BenchmarkRow(t, mine.rates[t], pooled.rates[t],
+                             _difference(mine.rates[t].share, pooled.rates[t].share),
+                             _difference(mine.rates[t].concern_share,
+                                         pooled.rates[t].concern_share))
+                for t in themes]
+        rows.sort(key=lambda r: (-(r.concern_difference or 0.0), r.theme))
+        groups.append(BenchmarkGroup(kind, mine, pooled, member_columns, rows))
+    return Benchmark(name, against, description, present, missing, groups, mix_types, type,
+                     None if since is None else str(since))
+
+
+def _difference(mine: float | None, theirs: float | None) -> float | None:
+    return None if mine is None or theirs is None else round(mine - theirs, 4)
+
+
+def area_region(name: str) -> str | None:
+    """The region of an area, for labels (None when the reference table lacks it)."""
+    facts = facts_for(name)
+    return facts.region if facts else None
+
+
+# -- years ------------------------------------------------------------------------
+
+#: What a theme's change between two reports can be.
+STATUSES: tuple[str, ...] = ("persisting", "new", "resolved", "not covered",
+                             "not covered earlier")
+
+
+@dataclass(slots=True)
+class ThemeChange:
+    """A theme's concern findings in the earlier and later report and what that means.
+
+    ``status``: ``persisting`` (concerns in both), ``new`` (only later, and the
+    earlier inspection looked at it), ``resolved`` (only earlier, and the later
+    inspection looked at it), ``not covered`` (only earlier, and the later
+    inspection does not look at the theme), ``not covered earlier`` (only
+    later, and the earlier inspection did not look at it). The shares are of
+    each report's concern findings.
+    """
+
+    theme: str
+    earlier: int
+    later: int
+    status: str
+    earlier_share: float | None = None
+    later_share: float | None = None
+
+
+@dataclass(slots=True)
+class Recurrence:
+    """A later improvement point matched to the most similar earlier one about the same thing.
+
+    The score's parts: ``words`` (rarity-weighted word overlap), ``theme_score``
+    (theme overlap) and ``cohorts`` (the cohorts both name, which must agree).
+    """
+
+    later: str
+    earlier: str
+    score: float
+    themes: list[str]
+    words: float = 0.0
+    theme_score: float = 0.0
+    cohorts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReportComparison:
+    """What :func:`compare_reports` found between an earlier and a later report."""
+
+    earlier: str
+    later: str
+    changes: list[ThemeChange]
+    recurring: list[Recurrence]
+    min_score: float
+    lemmatiser: str
+    earlier_type: str = ""
+    later_type: str = ""
+    earlier_date: str | None = None
+    later_date: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return asdict(self)
 
 
 def resolve_report(db: Database, ref: str, type: str | None = None) -> str:
-    """A report id for ``ref``: a stored id, or ``AREA@YEAR`` / ``AREA@YYYY-MM-DD``.
-
-    Raises :class:`QueryError` (an :class:`AreaError` for a bad area) when
-    nothing, or more than one report, matches.
-    """
-    if db.report(ref) is not None:
-        return ref
-    match = _REF.match(ref)
-    if not match:
+    """A report id for ``ref``: a stored id, or ``AREA@YEAR`` / ``AREA@YYYY-MM-DD``
+    (see :func:`jtai_tools.query.resolve_target`)."""
+    target = resolve_target(db, ref, type)
+    if target.report_id is None:
         raise QueryError(f"{ref!r}: expected a report id or AREA@YEAR (e.g. sutton@2017)")
-    area = db.resolve_area(match["area"])
-    date = match["date"]
-    sql = ("SELECT id FROM reports WHERE area = ? AND COALESCE(sort_date, '') LIKE ?"
-           + (" AND inspection_type = ?" if type else "") + " ORDER BY id")
-    params = [area, date + "%", *([type] if type else [])]
-    ids = [r[0] for r in db.conn.execute(sql, params)]
-    if len(date) == 4 and not ids:  # undated reports count by the year of their fieldwork
-        ids = [r[0] for r in db.conn.execute(
-            "SELECT id FROM reports WHERE area = ? AND year = ?"
-            + (" AND inspection_type = ?" if type else "") + " ORDER BY id",
-            [area, int(date), *([type] if type else [])])]
-    if not ids:
-        stored = [r[0] for r in db.conn.execute(
-            "SELECT id FROM reports WHERE area = ? ORDER BY date, id", (area,))]
-        raise QueryError(f"no {area} report dated {date}{_filter_text(type, None)};"
-                         f" {area} has: {', '.join(stored) or 'none'}")
-    if len(ids) > 1:
-        raise QueryError(f"{ref!r} matches {len(ids)} reports: {', '.join(ids)};"
-                         " give a full date, --type or a report id")
-    return ids[0]
+    return target.report_id
 
 
 def compare_reports(
@@ -274,48 +635,48 @@ def compare_reports(
     first: str,
     second: str,
     type: str | None = None,
-    min_score: float = RECURRING_MIN_SCORE,
+    min_score: float | None = None,
 ) -> ReportComparison:
     """Compare two reports (refs as for :func:`resolve_report`), earlier one first."""
+    min_score = compare_settings().recurring_min_score if min_score is None else min_score
     ids = [resolve_report(db, first, type), resolve_report(db, second, type)]
     if ids[0] == ids[1]:
         raise QueryError(f"both references name the same report, {ids[0]}")
-    dated = {rid: row for rid, *row in db.conn.execute(
-        "SELECT id, COALESCE(sort_date, ''), id FROM reports WHERE id IN (?, ?)", ids)}
-    earlier, later = sorted(ids, key=lambda rid: tuple(dated[rid]))
-    before, after = _concerns(db, earlier), _concerns(db, later)
-    changes = []
-    for theme in sorted(set(before) | set(after)):
-        b, a = before.get(theme, 0), after.get(theme, 0)
-        status = "persisting" if b and a else ("new" if a else "resolved")
-        changes.append(ThemeChange(theme, b, a, status))
-    order = {"persisting": 0, "new": 1, "resolved": 2}
+    refs = {r.id: r for r in db.report_refs() if r.id in ids}
+    earlier, later = sorted((refs[i] for i in ids), key=lambda r: (r.sort_date or "", r.id))
+    counts = db.theme_counts(Filters(sorted({earlier.area, later.area})))
+    before = {c.theme: c for c in counts if c.report_id == earlier.id}
+    after = {c.theme: c for c in counts if c.report_id == later.id}
+    changes = [
+        _change(theme, earlier, later, before.get(theme), after.get(theme))
+        for theme in sorted(set(before) | set(after))
+        if (before.get(theme) and before[theme].concerns)
+        or (after.get(theme) and after[theme].concerns)
+    ]
+    order = {status: i for i, status in enumerate(STATUSES)}
     changes.sort(key=lambda c: (order[c.status], -(c.earlier + c.later), c.theme))
-    points = _points(db, earlier), _points(db, later)
+    points = db.improvement_points(earlier.id), db.improvement_points(later.id)
     words = {w for side in points for text, _ in side for w in lemma_key(text).split()}
     recurring = match_points(*points, min_score, rarity(db, words))
-    return ReportComparison(earlier, later, changes, recurring, min_score, lemmatiser_name())
+    return ReportComparison(earlier.id, later.id, changes, recurring, min_score,
+                            lemmatiser_name(), earlier.inspection_type, later.inspection_type,
+                            earlier.sort_date, later.sort_date)
 
 
-def _concerns(db: Database, report_id: str) -> dict[str, int]:
-    """Findings raising each theme as a concern (mixed included) in one report."""
-    rows = db.conn.execute(
-        "SELECT t.theme, COUNT(*) FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
-        f" WHERE f.report_id = ? AND f.polarity IN {_CONCERN} GROUP BY t.theme", (report_id,))
-    return {theme: int(n) for theme, n in rows}
-
-
-def _points(db: Database, report_id: str) -> list[tuple[str, list[str]]]:
-    """A report's improvement points (text, themes): its improvement-list items, or, when
-    it has no such list, its concern findings."""
-    rows = db.conn.execute(
-        "SELECT f.text, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM"
-        " finding_themes t WHERE t.finding_id = f.id ORDER BY t.position)),"
-        f" f.section_kind IN {_IMPROVEMENT}"
-        f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {_IMPROVEMENT}"
-        f" OR f.polarity IN {_CONCERN}) ORDER BY f.position", (report_id,)).fetchall()
-    listed = [(text, (themes or "").split()) for text, themes, is_list in rows if is_list]
-    return listed or [(text, (themes or "").split()) for text, themes, _ in rows]
+def _change(theme: str, earlier: ReportRef, later: ReportRef, before: ThemeCount | None,
+            after: ThemeCount | None) -> ThemeChange:
+    """A theme's status between two reports, taking account of what each inspection covers."""
+    b = before.concerns if before else 0
+    a = after.concerns if after else 0
+    if b and a:
+        status = "persisting"
+    elif a:
+        status = "new" if report_covers(earlier, theme, before is not None) else (
+            "not covered earlier")
+    else:
+        status = "resolved" if report_covers(later, theme, after is not None) else "not covered"
+    return ThemeChange(theme, b, a, status, _share(b, earlier.concerns),
+                       _share(a, later.concerns))
 
 
 @dataclass(slots=True)
@@ -344,50 +705,59 @@ def _idf(total: int, count: int | None) -> float:
 
 def rarity(db: Database, words: set[str]) -> Rarity:
     """Finding counts for ``words`` (through the full-text index) and for every theme."""
-    total = db.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0]
-    counts = {}
-    for word in sorted(words):
-        counts[word] = db.conn.execute(
-            "SELECT COUNT(*) FROM findings_fts WHERE findings_fts MATCH ?", (f'"{word}"',)
-        ).fetchone()[0]
-    themes = dict(db.conn.execute("SELECT theme, COUNT(*) FROM finding_themes GROUP BY theme"))
-    return Rarity(total, counts, themes)
+    return Rarity(db.finding_total(), db.word_finding_counts(words), db.theme_finding_counts())
 
 
 def match_points(
     earlier: list[tuple[str, list[str]]],
     later: list[tuple[str, list[str]]],
-    min_score: float = RECURRING_MIN_SCORE,
+    min_score: float | None = None,
     weights: Rarity | None = None,
 ) -> list[Recurrence]:
-    """Each later point paired with its most similar earlier point, when similar enough.
+    """Each later point paired with its most similar earlier point about the same thing.
 
-    The score (0-100) is the mean of the rarity-weighted overlap of the two
-    points' content-word lemmas and of their themes (or the word overlap
-    alone when neither has themes); a pair also needs
-    :data:`RECURRING_MIN_WORDS` of word overlap. Best matches first.
+    Two points can pair only when they share a theme (or neither has one)
+    and name the same cohort (or neither names one: see ``[cohorts]`` in
+    ``data/compare.toml``). The score (0-100) is then the mean of the
+    rarity-weighted overlap of the two points' content-word lemmas and of
+    their themes (or the word overlap alone when neither has themes); a pair
+    also needs the configured minimum word overlap. Best matches first.
     """
+    settings = compare_settings()
+    min_score = settings.recurring_min_score if min_score is None else min_score
     if not earlier or not later:
         return []
     weights = weights or Rarity()
-    before = [(set(lemma_key(text).split()), set(themes)) for text, themes in earlier]
+    before = [(set(lemma_key(text).split()), set(themes), cohorts_of(text))
+              for text, themes in earlier]
     found = []
     for text, themes in later:
-        words = set(lemma_key(text).split())
+        words, cohorts = set(lemma_key(text).split()), cohorts_of(text)
         scored = [
             _pair_score(words, set(themes), other_words, other_themes, weights)
-            for other_words, other_themes in before
+            if _same_subject(set(themes), other_themes, cohorts, other_cohorts)
+            else (-1.0, 0.0, 0.0)
+            for other_words, other_themes, other_cohorts in before
         ]
         best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
         score, word_score, theme_score = scored[best]
-        if score >= min_score and word_score >= RECURRING_MIN_WORDS:
+        if score >= min_score and word_score >= settings.recurring_min_words:
             found.append(Recurrence(
                 text, earlier[best][0], round(score, 1),
                 sorted(set(themes) | set(earlier[best][1])),
-                round(word_score, 1), round(theme_score, 1),
+                round(word_score, 1), round(theme_score, 1), sorted(cohorts),
             ))
     found.sort(key=lambda r: (-r.score, r.later))
     return found
+
+
+def _same_subject(themes: set[str], other_themes: set[str], cohorts: frozenset[str],
+                  other_cohorts: frozenset[str]) -> bool:
+    """Whether two points can be about the same thing: a shared theme (or no themes on
+    either) and the same cohorts named (or none on either)."""
+    if (themes or other_themes) and not themes & other_themes:
+        return False
+    return cohorts == other_cohorts
 
 
 def _pair_score(

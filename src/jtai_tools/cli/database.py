@@ -11,9 +11,9 @@ from rich.rule import Rule
 from rich.text import Text
 
 from .. import compare as compare_mod
-from ..compare import resolve_report
+from ..areas import BENCHMARKS
 from ..models import Report, to_dict
-from ..query import QueryError
+from ..query import QueryError, resolve_target
 from ..store import DEFAULT_DB
 from .common import (
     AreaFilter,
@@ -21,6 +21,7 @@ from .common import (
     FormatOption,
     SinceFilter,
     TypeFilter,
+    _check_choice,
     _check_format,
     _database,
     _filters,
@@ -38,9 +39,19 @@ from .common import (
 def compare(
     targets: Annotated[
         list[str],
-        typer.Argument(help="Two or more areas (sutton lewisham), or two reports to compare "
-                            "across years: AREA@YEAR, AREA@YYYY-MM-DD or report ids."),
+        typer.Argument(help="Two or more areas (sutton lewisham); one area with --against; "
+                            "or two reports to compare across years: AREA@YEAR, "
+                            "AREA@YYYY-MM-DD or report ids."),
     ],
+    against: Annotated[
+        str | None,
+        typer.Option("--against", help="Benchmark one area against its statistical "
+                                       "neighbours, its region or england."),
+    ] = None,
+    mix_types: Annotated[
+        bool, typer.Option("--mix-types", help="One table over every inspection type "
+                                               "instead of one table per type.")
+    ] = False,
     type_: TypeFilter = None,
     since: SinceFilter = None,
     min_score: Annotated[
@@ -50,10 +61,21 @@ def compare(
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = "text",
 ) -> None:
-    """Compare areas theme by theme, or one area's reports across years."""
+    """Compare areas theme by theme (rates per inspection type), benchmark one area, or
+    compare one area's reports across years."""
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         type_, _, _ = _filters(database, type_)
+        if against is not None:
+            if len(targets) != 1:
+                raise QueryError("--against benchmarks one area (e.g. sutton --against "
+                                 "neighbours)")
+            choice = _check_choice(against, list(BENCHMARKS), "benchmark")
+            assert choice is not None
+            result = compare_mod.benchmark(database, targets[0], choice, type_, since,
+                                           mix_types)
+            _print_json(result.to_dict()) if fmt == "json" else _print_benchmark(result)
+            return
         ids = set(database.report_ids())
         if any("@" in t or t in ids for t in targets):
             if len(targets) != 2:
@@ -66,55 +88,132 @@ def compare(
                                                  min_score)
             _print_json(result.to_dict()) if fmt == "json" else _print_years(result)
         else:
-            areas = compare_mod.compare_areas(database, targets, type_, since)
+            areas = compare_mod.compare_areas(database, targets, type_, since, mix_types)
             _print_json(areas.to_dict()) if fmt == "json" else _print_areas(areas)
 
 
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _rate_cell(rate: compare_mod.ThemeRate) -> str:
+    """"4.1% (3) · 6.0% (3) · 1/1": share of findings, of concerns, reports raising it."""
+    if not rate.covered:
+        return f"not covered ({rate.findings})" if rate.findings else "not covered"
+    return (f"{_percent(rate.share)} ({rate.findings}) \u00b7 "
+            f"{_percent(rate.concern_share)} ({rate.concerns}) \u00b7 "
+            f"{rate.reports}/{rate.covering_reports}")
+
+
+_RATE_TITLE = ("per theme: share of findings (count) \u00b7 share of concern findings "
+               "(count) \u00b7 reports raising it / reports that look at it")
+
+
+def _print_columns(columns: list[compare_mod.Column]) -> None:
+    for column in columns:
+        out.print(f"  {column.label}: {', '.join(column.reports)}", markup=False)
+
+
 def _print_areas(result: compare_mod.AreaComparison) -> None:
-    """The theme table, the concerns only one area has, and a quote per theme and area."""
+    """Per inspection type: the columns, the rates table, the concerns only one area has,
+    and a quote per theme and area."""
     described = ", ".join(f"{a} ({len(result.reports[a])} report"
                           f"{'s' if len(result.reports[a]) != 1 else ''})" for a in result.areas)
     filters = "".join([f", type {result.type}" if result.type else "",
                        f", since {result.since}" if result.since else ""])
     out.print(f"Comparing {described}{filters}", markup=False)
-    rows = [[t.theme, *(f"{t.concern[a]} / {t.strength[a]}" for a in result.areas)]
-            for t in result.themes]
-    _print_rows(["theme", *result.areas], rows,
-                title="Findings per theme (concerns / strengths)")
-    out.print("", markup=False)
-    for area in result.areas:
-        out.print(f"Concerns only for {area}: {', '.join(result.only[area]) or 'none'}",
+    if result.mixed:
+        kinds = "; ".join(f"{c.name}: {' + '.join(f'{n} {t}' for t, n in c.types.items())}"
+                          for c in result.groups[0].columns)
+        out.print(f"Mixing inspection types ({kinds}): rates compare different "
+                  "inspections", markup=False)
+    for group in result.groups:
+        out.print("", markup=False)
+        out.print(f"== {group.inspection_type or 'all inspection types'} ==", style="bold",
                   markup=False)
-    out.print(f"Concerns shared by all: {', '.join(result.shared) or 'none'}", markup=False)
-    out.print("", markup=False)
+        _print_columns(group.columns)
+        for area in group.absent:
+            out.print(f"  {area}: no {group.inspection_type} report", markup=False)
+        rows = [[theme, *(_rate_cell(c.rates[theme]) for c in group.columns)]
+                for theme in group.themes]
+        _print_rows(["theme", *(c.name for c in group.columns)], rows,
+                    title=f"Theme rates, {_RATE_TITLE}")
+        if len(group.columns) > 1:
+            for column in group.columns:
+                out.print(f"Concerns only for {column.name}: "
+                          f"{', '.join(group.only[column.name]) or 'none'}", markup=False)
+            out.print(f"Concerns shared by all: {', '.join(group.shared) or 'none'}",
+                      markup=False)
+        _print_quotes(group)
+
+
+def _print_quotes(group: compare_mod.ComparisonGroup) -> None:
+    if not group.quotes:
+        return
     out.print("Quotes", style="bold", markup=False)
-    for theme in result.themes:
-        if not theme.quotes:
-            continue
-        out.print(theme.theme, style="bold", markup=False)
-        for area in result.areas:
-            quote = theme.quotes.get(area)
+    for theme, quotes in group.quotes.items():
+        out.print(theme, style="bold", markup=False)
+        for column in group.columns:
+            quote = quotes.get(column.name)
             if quote:
-                out.print(f"  {area} ({quote.report_id}, {quote.section_kind}, "
+                out.print(f"  {column.name} ({quote.report_id}, {quote.section_kind}, "
                           f"{quote.polarity}): \u201c{quote.text}\u201d", markup=False)
+
+
+def _print_benchmark(result: compare_mod.Benchmark) -> None:
+    """Per inspection type: the area's rates beside the pooled group's, the difference,
+    and each member area's own rates."""
+    out.print(f"Benchmarking {result.area} against {result.description}", markup=False)
+    out.print(f"  with reports: {'; '.join(result.present) or 'none'}", markup=False)
+    if result.missing:
+        out.print(f"  no reports stored for: {'; '.join(result.missing)}", markup=False)
+    for group in result.groups:
+        out.print("", markup=False)
+        out.print(f"== {group.inspection_type or 'all inspection types'} ==", style="bold",
+                  markup=False)
+        _print_columns([group.area, group.benchmark])
+        if not group.benchmark.reports:
+            out.print("  nothing to benchmark against: no such report in the group",
+                      markup=False)
+            continue
+        members = group.members if len(group.members) <= 10 else []
+        rows = [[row.theme, _rate_cell(row.area), _rate_cell(row.benchmark),
+                 _points(row.difference), _points(row.concern_difference),
+                 *(_rate_cell(m.rates[row.theme]) for m in members)]
+                for row in group.rows]
+        _print_rows(["theme", result.area, result.against, "difference", "concern difference",
+                     *(m.name for m in members)], rows,
+                    title=f"Theme rates, {_RATE_TITLE}; differences in percentage points")
+        if members:
+            _print_columns(members)
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:+.1f}"
 
 
 def _print_years(result: compare_mod.ReportComparison) -> None:
     """Concerns per theme in both reports, then the improvement points that came back."""
-    out.print(f"{result.earlier} \u2192 {result.later}", markup=False)
-    rows = [[c.theme, str(c.earlier), str(c.later), c.status] for c in result.changes]
+    out.print(f"{result.earlier} ({result.earlier_type}, {result.earlier_date or 'undated'})"
+              f" \u2192 {result.later} ({result.later_type}, {result.later_date or 'undated'})",
+              markup=False)
+    rows = [[c.theme, f"{c.earlier} ({_percent(c.earlier_share)})",
+             f"{c.later} ({_percent(c.later_share)})", c.status] for c in result.changes]
     _print_rows(["theme", "earlier", "later", "status"], rows,
-                title="Concerns per theme")
+                title="Concern findings per theme (share of the report's concern findings); "
+                      "'not covered': that inspection does not look at the theme")
     out.print("", markup=False)
-    out.print(f"Recurring improvement points (score >= {result.min_score:g}: shared rare "
-              f"words over {result.lemmatiser}, and shared themes)", style="bold", markup=False)
+    out.print(f"Recurring improvement points (same theme and cohort; score >= "
+              f"{result.min_score:g}: shared rare words over {result.lemmatiser}, and shared "
+              "themes)", style="bold", markup=False)
     if not result.recurring:
         out.print("  none", markup=False)
     for match in result.recurring:
         out.print(f"  {match.score:5.1f}  later:   {match.later}", markup=False)
         out.print(f"         earlier: {match.earlier}", markup=False)
         out.print(f"         (words {match.words:g}, themes {match.theme_score:g}: "
-                  f"{', '.join(match.themes) or 'none'})", markup=False)
+                  f"{', '.join(match.themes) or 'none'}; cohort: "
+                  f"{', '.join(match.cohorts) or 'none named'})", markup=False)
 
 
 @app.command()
@@ -257,10 +356,11 @@ def show(
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         listing = None
-        if "@" in target or database.report(target) is not None:
-            report_id = resolve_report(database, target)
+        resolved = resolve_target(database, target)
+        if resolved.report_id is not None:
+            report_id = resolved.report_id
         else:
-            listing = database.report_rows(area=database.resolve_area(target))
+            listing = database.report_rows(area=resolved.area)
             report_id = str(listing[-1]["report_id"])
         record = database.report(report_id)
     assert record is not None

@@ -15,7 +15,7 @@ from rich.table import Table
 from ..codebook import load_codebook
 from ..errors import JtaiError
 from ..read import printable
-from ..store import DEFAULT_DB, Store
+from ..store import DEFAULT_DB
 
 if TYPE_CHECKING:
     from ..evaluate import EvalResult
@@ -24,13 +24,13 @@ from .common import (
     DbOption,
     ModelOption,
     TagFormat,
+    _database,
     _load_codebook_or_exit,
     _print_json,
     _print_rows,
     _say,
     _tagger_or_exit,
     app,
-    err,
     out,
 )
 
@@ -181,16 +181,14 @@ def themes_command(
     ] = 5,
 ) -> None:
     """Show a report's (or an area's reports') findings by theme, each hit in context."""
-    from ..tag import select_reports, theme_hits, theme_summary
+    from ..query import Filters, resolve_target
+    from ..tag import theme_hits, theme_summary
 
-    if not db.exists():
-        err.print(f"error: {db}: no such database (run `jtai extract` first)", markup=False)
-        raise typer.Exit(2)
-    with Store(db) as store:
-        chosen = select_reports(store.reports(), target)
-    if not chosen:
-        err.print(f"error: no report or area named {target!r} in {db}", markup=False)
-        raise typer.Exit(2)
+    with _database(db) as database:
+        resolved = resolve_target(database, target)
+        ids = [resolved.report_id] if resolved.report_id else [
+            r.id for r in database.report_refs(Filters(resolved.area))]
+        chosen = database.load_reports(ids)
     hits = theme_hits(chosen, context_words=context)
     summary = theme_summary(hits, load_codebook().ids)
     if fmt is TagFormat.json:
