@@ -167,6 +167,18 @@ def text_pages(
     return pages
 
 
+#: The title line of :func:`report_pages`: enough for a document to be taken as a report.
+REPORT_TITLE = ("Joint targeted area inspection of the multi-agency response to children "
+                "in the London Borough of Sutton")
+
+
+def report_pages(page_count: int = 1, lines_per_page: int = 20) -> list[Page]:
+    """:func:`text_pages` under an inspection title, so extraction keeps it as a report."""
+    pages = text_pages(page_count=page_count, lines_per_page=lines_per_page)
+    pages[0].lines.insert(0, TextLine(REPORT_TITLE, bold=True, size=16))
+    return pages
+
+
 def write_pdf(path: str | Path, pages: list[Page] | None = None, **text_options: object) -> Path:
     """Write a PDF of ``pages`` (or of ``text_pages(**text_options)``) and return its path."""
     path = Path(path)
@@ -203,7 +215,7 @@ def write_broken_inputs(folder: Path) -> dict[str, Path]:
     image_only, html_as_pdf, junk_txt, folder_as_pdf, dangling_link.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    good = pdf_bytes(text_pages(page_count=3, lines_per_page=8))
+    good = pdf_bytes(report_pages(page_count=3, lines_per_page=8))
     plain = folder / ".plain-source.pdf"
     plain.write_bytes(good)
     paths = {

@@ -2,32 +2,33 @@
 
 ``extract_file`` turns one file into a :class:`~jtai_tools.models.Report`;
 ``find_inputs`` expands files, folders and globs into the files to read;
-``extract_batch`` runs many files (in parallel with ``jobs``), skipping files
-whose content is already stored, and reports each outcome so that a bad file
-never stops the batch.
+``extract_batch`` runs many files in worker processes (``jobs`` of them), each
+with a memory and a time limit, and reports each outcome so that a bad or
+hostile file never stops the batch. What is stored, and what is skipped, is
+decided by :func:`jtai_tools.ingest.ingest`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import glob
 import multiprocessing as mp
 import os
 import re
+import resource
 import signal
-import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .clean import clean_document
 from .metadata import read_metadata
 from .models import Report, Source, sortable_date
-from .read import SUPPORTED_SUFFIXES, InputError, printable, read_document
+from .read import SUPPORTED_SUFFIXES, InputError, human_size, printable, read_document
 from .sections import build_findings, split_sections
 
 if TYPE_CHECKING:  # spaCy loads with the tagger: only when something is tagged
@@ -35,8 +36,8 @@ if TYPE_CHECKING:  # spaCy loads with the tagger: only when something is tagged
 
 REPORTS_ENV = "JTAI_REPORTS"
 DEFAULT_REPORTS_DIR = Path("data/reports")
-#: Seconds one file may take before it is given up (a 1,000-page PDF takes well under this).
-DEFAULT_TIMEOUT = 300.0
+#: Seconds one file may take before it is given up (a 1,000-page PDF takes a few).
+DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass(slots=True)
@@ -49,6 +50,7 @@ class Outcome:
     report_id: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    note: str | None = None
 
 
 _tagger: Tagger | None = None
@@ -73,9 +75,13 @@ def active_tagger() -> Tagger:
     return default_tagger()
 
 
-def extract_file(path: str | Path, tagger: Tagger | None = None) -> Report:
-    """Extract one report file; raises :class:`InputError` when the file cannot be read."""
-    raw = read_document(path)
+def extract_file(path: str | Path, tagger: Tagger | None = None, *,
+                 sha256: str | None = None) -> Report:
+    """Extract one report file; raises :class:`InputError` when the file cannot be read.
+
+    ``sha256`` is the file's content hash when the caller has computed it.
+    """
+    raw = read_document(path, sha256=sha256)
     raw.path = _storable(raw.path)  # later stages quote it; the database needs valid text
     blocks = clean_document(raw)
     sections = split_sections(blocks)
@@ -217,180 +223,201 @@ def _walk(folder: Path, problems: list[InputError]) -> Iterator[Path]:
                 yield path
 
 
-def _extract_one(path: str) -> Outcome:
+def not_a_report(report: Report) -> str | None:
+    """Why an extracted document is garbage rather than a report, or ``None``.
+
+    A file with no inspection title, no area and no recognised section is
+    nothing an analyst could use; storing it as type ``other`` would only hide
+    the problem. A real document of the family (a partnership's arrangements,
+    which names its area) is still kept as ``other`` with its warning.
+    """
+    if (report.inspection_type == "other" and report.area.name == UNKNOWN_AREA
+            and all(section.kind == "other" for section in report.sections)):
+        return "not a report: no inspection title, no area and no sections; not stored"
+    return None
+
+
+#: The area name metadata gives a document that names none.
+UNKNOWN_AREA = "unknown"
+
+
+def default_jobs() -> int:
+    """Worker processes by default: one per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+#: The least and the most memory one worker is given by default (bytes).
+MIN_WORKER_MEMORY = 256 * 1024**2
+MAX_WORKER_MEMORY = 1024**3
+
+
+def default_max_memory(jobs: int) -> int:
+    """Memory one worker may use by default: 1 GiB, less on a machine without 2 GiB per worker."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return MAX_WORKER_MEMORY
+    return max(MIN_WORKER_MEMORY, min(MAX_WORKER_MEMORY, total // (2 * max(jobs, 1))))
+
+
+def _extract_one(path: str, sha256: str | None = None, keep_other: bool = False) -> Outcome:
     """Extract one file and never raise, so one bad file cannot end a batch."""
     try:
-        report = extract_file(path)
+        report = extract_file(path, sha256=sha256)
     except InputError as exc:
         return Outcome(path=path, status="failed", error=str(exc))
     except RecursionError:
         return Outcome(path=path, status="failed",
                        error=printable(f"{path}: too deeply nested to read"))
+    except MemoryError:
+        return Outcome(path=path, status="failed", error=printable(
+            f"{path}: needs more memory than the limit for one file"
+            f"{_memory_limit_text()}; skipped"))
     except Exception as exc:  # a bug must not take the batch down; say which file
         return Outcome(path=path, status="failed",
                        error=printable(f"{path}: internal error: {exc!r}"))
+    refused = None if keep_other else not_a_report(report)
+    if refused:
+        return Outcome(path=path, status="failed", error=printable(f"{report.source.path}: "
+                                                                   f"{refused}"))
     return Outcome(path=path, status="extracted", report=report, report_id=report.id,
                    warnings=report.warnings)
 
 
 def extract_batch(
-    paths: list[Path],
+    paths: Sequence[str | Path],
     jobs: int = 1,
-    skip: Callable[[Path], str | None] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    *,
+    max_memory: int | None = None,
+    keep_other: bool = False,
+    digests: Mapping[str, str] | None = None,
 ) -> Iterator[Outcome]:
-    """Extract many files, yielding one :class:`Outcome` per file, in input order.
+    """Extract many files in worker processes, yielding one :class:`Outcome` per file in order.
 
-    ``skip(path)`` returns a stored report id when the file's content is
-    already stored; such files are not extracted again. With a ``timeout``
-    (seconds per file) or more than one job, files are extracted in worker
-    processes, so a file that hangs or crashes the PDF library costs only
-    itself; without either, they are extracted in this process.
+    Each worker has an address-space limit of ``max_memory`` bytes (default
+    :func:`default_max_memory`) and each file ``timeout`` seconds; a file over
+    either, or one that crashes the PDF library, costs only itself: its
+    worker is replaced and the batch goes on. ``digests`` maps a path to its
+    content hash when the caller has already hashed it (each file is hashed
+    once). ``keep_other`` keeps documents :func:`not_a_report` refuses.
     """
-    todo: list[str] = []
-    skipped: dict[str, Outcome] = {}
-    for path in paths:
-        known = skip(path) if skip else None
-        if known:
-            skipped[str(path)] = Outcome(path=str(path), status="skipped", report_id=known)
-        else:
-            todo.append(str(path))
-    if todo and (timeout or jobs > 1):
-        results = _run_in_workers(todo, min(jobs, len(todo)), timeout)
-    else:
-        results = (_extract_one(path) for path in todo)
-    pending: dict[str, Outcome] = {}
-    order = iter(str(p) for p in paths)
-    next_key = next(order, None)
-    for outcome in results:
-        pending[outcome.path] = outcome
-        while next_key is not None and (next_key in skipped or next_key in pending):
-            yield skipped.pop(next_key) if next_key in skipped else pending.pop(next_key)
-            next_key = next(order, None)
-    while next_key is not None:
-        yield skipped.pop(next_key)
-        next_key = next(order, None)
+    names = [str(path) for path in paths]
+    if not names:
+        return iter(())
+    jobs = max(1, min(jobs, len(names)))
+    memory = max_memory or default_max_memory(jobs)
+    return _run_in_workers(names, digests or {}, jobs, timeout, memory, keep_other)
 
 
-def _run_in_workers(paths: list[str], jobs: int, timeout: float | None) -> Iterator[Outcome]:
-    """Hand files to worker processes; a worker over its time limit is killed and replaced.
+def _run_in_workers(paths: list[str], digests: Mapping[str, str], jobs: int,
+                    timeout: float | None, max_memory: int, keep_other: bool
+                    ) -> Iterator[Outcome]:
+    """Files through a pebble process pool, a few ahead of the one being yielded.
 
-    The tagger is built before the workers fork, so they share it instead of
-    each loading spaCy again.
+    pebble (rather than ``concurrent.futures``) because it kills and replaces
+    the one worker whose file runs over its time limit, where the standard
+    pool can only be torn down whole. The tagger is built before the workers
+    fork, so they share it instead of each loading spaCy again. At most
+    ``_AHEAD`` files per worker are in flight, so memory stays bounded
+    however long the list of paths is.
     """
+    from pebble import ProcessPool
+
     active_tagger()
-    context = mp.get_context("fork")
-    queue = list(reversed(paths))
-    workers: list[_Worker] = []
+    pool = ProcessPool(max_workers=jobs, initializer=_limit_worker, initargs=(max_memory,),
+                       context=mp.get_context("fork"))
+    pending: deque[tuple[str, Future[Outcome]]] = deque()
+    queue = iter(paths)
     try:
-        for _ in range(jobs):
-            workers.append(_Worker(context))
-        for worker in workers:
-            if queue:
-                worker.give(queue.pop())
-        while any(w.busy for w in workers):
-            busy = [w for w in workers if w.busy]
-            wait_for = None
-            if timeout:
-                wait_for = max(0.0, min(w.started + timeout for w in busy) - time.monotonic())
-            ready = wait(
-                [w.connection for w in busy], timeout=wait_for
-            )
-            for worker in busy:
-                outcome: Outcome | None = None
-                if worker.connection in ready:
-                    outcome = worker.receive()
-                elif timeout and time.monotonic() - worker.started >= timeout:
-                    outcome = Outcome(
-                        path=worker.path or "",
-                        status="failed",
-                        error=printable(f"{worker.path}: took longer than {timeout:g} s; "
-                                        "skipped (raise the limit with --timeout)"),
-                    )
-                    worker.kill()
-                if outcome is None:
-                    continue
-                if not worker.alive:
-                    workers.remove(worker)
-                    worker = _Worker(context)
-                    workers.append(worker)
-                if queue:
-                    worker.give(queue.pop())
-                yield outcome
+        for path in queue:
+            pending.append((path, pool.schedule(_extract_one, (path, digests.get(path),
+                                                               keep_other), timeout=timeout)))
+            if len(pending) >= jobs * _AHEAD:
+                break
+        while pending:
+            path, future = pending.popleft()
+            next_path = next(queue, None)
+            if next_path is not None:
+                pending.append((next_path, pool.schedule(
+                    _extract_one, (next_path, digests.get(next_path), keep_other),
+                    timeout=timeout)))
+            yield _outcome_of(path, future, timeout, max_memory)
     finally:
-        for worker in workers:
-            worker.stop()
+        if pending:  # left early (an interrupt): do not wait for the rest
+            pool.stop()
+        else:
+            pool.close()
+        pool.join()
 
 
-class _Worker:
-    """One extraction process, fed one path at a time through a pipe."""
-
-    def __init__(self, context: mp.context.ForkContext) -> None:
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
-        self.path: str | None = None
-        self.started = 0.0
-
-    @property
-    def busy(self) -> bool:
-        return self.path is not None
-
-    @property
-    def alive(self) -> bool:
-        return self.process.is_alive()
-
-    def give(self, path: str) -> None:
-        self.path = path
-        self.started = time.monotonic()
-        self.connection.send(path)
-
-    def receive(self) -> Outcome:
-        path, self.path = self.path or "", None
-        try:
-            outcome: Outcome = self.connection.recv()
-            return outcome
-        except (EOFError, OSError):
-            self.process.join(1)
-            code = self.process.exitcode
-            return Outcome(path=path, status="failed", error=printable(
-                f"{path}: the reader crashed on this file (exit code {code})"))
-
-    def kill(self) -> None:
-        self.path = None
-        self.process.kill()
-        self.process.join()
-
-    def stop(self) -> None:
-        if self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.connection.send(None)
-            self.process.join(2)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
-        self.connection.close()
+#: Files handed out per worker beyond the one being read.
+_AHEAD = 4
 
 
-def _worker_main(connection: Connection) -> None:
-    """Worker loop: extract each path sent until ``None`` arrives or the parent goes away."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            path = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if path is None:
-            return
-        connection.send(_extract_one(path))
+def _outcome_of(path: str, future: Future[Outcome], timeout: float | None,
+                max_memory: int) -> Outcome:
+    """The worker's outcome, or one line saying why the worker gave none."""
+    from pebble import ProcessExpired
 
-
-def _die_with_parent() -> None:
-    """Ask Linux to end this worker when the batch process dies (even by SIGKILL)."""
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+        return future.result()
+    except TimeoutError:
+        error = (f"{path}: took longer than {timeout:g} s, the time limit for one file; "
+                 "skipped")
+    except ProcessExpired as exc:
+        error = (f"{path}: the reader stopped on this file ({_how_it_ended(exc.exitcode)}); "
+                 f"it may need more than the {human_size(max_memory)} memory limit "
+                 "for one file; skipped")
+    except Exception as exc:  # a result that could not be sent back
+        error = f"{path}: internal error: {exc!r}"
+    return Outcome(path=path, status="failed", error=printable(error))
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    """ "killed by SIGABRT" or "exit code 3", for a worker that died."""
+    if exitcode is not None and exitcode < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-exitcode).name}"
+    return f"exit code {exitcode}"
+
+
+_worker_memory: int | None = None
+
+
+def _limit_worker(max_memory: int) -> None:
+    """Start a worker: ignore Ctrl-C (the batch handles it) and cap its address space.
+
+    The cap is ``max_memory``, but never less than what the worker already
+    maps plus a margin (it inherits the tagger), so a small value still
+    leaves room to read. A file past it fails with MemoryError, or pdfium
+    aborts: either way only that file is lost.
+    """
+    global _worker_memory
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit = max(max_memory, _mapped_bytes() + _MIN_HEADROOM)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _worker_memory = limit
+
+
+#: Room a worker always has beyond what it maps when it starts.
+_MIN_HEADROOM = 192 * 1024**2
+
+
+def _mapped_bytes() -> int:
+    """This process's address space (VmSize), or 0 where /proc is not there."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _memory_limit_text() -> str:
+    return f" ({human_size(_worker_memory)})" if _worker_memory else ""

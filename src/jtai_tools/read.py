@@ -8,6 +8,13 @@ new page.
 
 Every problem with the input is raised as :class:`InputError` with one line
 that names the file and says what is wrong, so a batch can report it and go on.
+
+Hostile input is refused before it can use the machine up: the limits of
+``data/limits.toml`` (:class:`ReadLimits`) bound the file size, what each
+compressed stream of a PDF inflates to (checked before pdfium expands it, so a
+decompression bomb costs a second, not gigabytes), the pages, and the
+characters and objects one page may draw. They are the first line of defence;
+the worker processes of :mod:`jtai_tools.ingest` add a memory and a time limit.
 """
 
 from __future__ import annotations
@@ -16,13 +23,20 @@ import codecs
 import ctypes
 import errno
 import hashlib
+import os
 import re
+import tomllib
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from .errors import JtaiError
 from .models import Line, RawDocument
 from .vocab import vocabulary
 
@@ -48,7 +62,7 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-class InputError(Exception):
+class InputError(JtaiError):
     """A file that cannot be read as a report; ``str()`` is the one-line reason.
 
     ``fatal=False`` marks a notice about an input that was handled (a symlink
@@ -62,22 +76,89 @@ class InputError(Exception):
         super().__init__(printable(f"{self.path}: {problem}"))
 
 
-def read_document(path: str | Path, data: bytes | None = None) -> RawDocument:
-    """Read one report file into pages of lines; raises :class:`InputError` on bad input."""
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Ceilings on what one file may make the reader do (see ``data/limits.toml``)."""
+
+    max_pdf_bytes: int
+    max_stream_bytes: int
+    max_total_stream_bytes: int
+    max_chars_per_page: int
+    max_objects_per_page: int
+    max_pages: int
+    max_text_bytes: int
+    max_line_chars: int
+
+
+@cache
+def default_limits() -> ReadLimits:
+    """The limits of ``data/limits.toml``, read once."""
+    text = resources.files("jtai_tools").joinpath("data/limits.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    pdf, plain = data["pdf"], data["text"]
+    return ReadLimits(
+        max_pdf_bytes=pdf["max_file_bytes"],
+        max_stream_bytes=pdf["max_stream_bytes"],
+        max_total_stream_bytes=pdf["max_total_stream_bytes"],
+        max_chars_per_page=pdf["max_chars_per_page"],
+        max_objects_per_page=pdf["max_objects_per_page"],
+        max_pages=pdf["max_pages"],
+        max_text_bytes=plain["max_file_bytes"],
+        max_line_chars=plain["max_line_chars"],
+    )
+
+
+def human_size(size: float) -> str:
+    """A byte count as people say it: "1.5 GB", "64 KB" (powers of 1,000)."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:.3g} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def read_document(path: str | Path, data: bytes | None = None, *, sha256: str | None = None,
+                  limits: ReadLimits | None = None) -> RawDocument:
+    """Read one report file into pages of lines; raises :class:`InputError` on bad input.
+
+    ``sha256`` is the content hash when the caller has already computed it
+    (a batch hashes each file once); ``limits`` default to ``data/limits.toml``.
+    """
     path = Path(path)
+    limits = limits or default_limits()
     if data is None:
-        data = _read_bytes(path)
+        data = _read_bytes(path, limits)
     if not data:
         raise InputError(path, "empty file (0 bytes)")
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in PDF_SUFFIXES or data[:5] == b"%PDF-":
-        return _read_pdf(path, data, digest)
-    return _read_text(path, data, digest)
+        _check_size(path, len(data), limits.max_pdf_bytes)
+        return _read_pdf(path, data, digest, limits)
+    _check_size(path, len(data), limits.max_text_bytes)
+    return _read_text(path, data, digest, limits)
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes; every way of not getting them becomes a one-line :class:`InputError`."""
+def size_limit(path: str | Path, limits: ReadLimits | None = None) -> int:
+    """The largest file of ``path``'s kind that is read (by its suffix)."""
+    limits = limits or default_limits()
+    is_pdf = Path(path).suffix.lower() in PDF_SUFFIXES
+    return limits.max_pdf_bytes if is_pdf else limits.max_text_bytes
+
+
+def _check_size(path: Path, size: int, limit: int) -> None:
+    if size > limit:
+        raise InputError(path, f"not a report: the file is {human_size(size)}, larger than "
+                               f"any report (limit {human_size(limit)})")
+
+
+def _read_bytes(path: Path, limits: ReadLimits) -> bytes:
+    """The file's bytes; every way of not getting them becomes a one-line :class:`InputError`.
+
+    A file larger than any report of its kind is refused before it is read.
+    """
     try:
+        _check_size(path, os.stat(path).st_size, max(limits.max_pdf_bytes,
+                                                     limits.max_text_bytes))
         return path.read_bytes()
     except FileNotFoundError:
         if path.is_symlink():
@@ -128,9 +209,9 @@ def _looks_like_text(sample: bytes) -> bool:
     return text_like / len(sample) > 0.95
 
 
-def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
+def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDocument:
     """A PDF's pages of lines; pdfium's errors become messages a user can act on."""
-    problem = _sniff_not_pdf(data)
+    problem = _sniff_not_pdf(data) or _stream_bomb(data, limits)
     if problem:
         raise InputError(path, problem)
     try:
@@ -148,9 +229,13 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
     rules: dict[int, list[tuple[float, float, float]]] = {}
     ruled_page = vocabulary().ruled_page
     try:
-        for index in range(len(pdf)):
+        count = len(pdf)
+        if count > limits.max_pages:
+            raise InputError(path, f"not a report: it has {count:,} pages "
+                                   f"(limit {limits.max_pages:,})")
+        for index in range(count):
             try:
-                pages.append(_pdf_page_lines(pdf, index))
+                pages.append(_pdf_page_lines(pdf, index, limits))
                 # A ruled list table may run on to the next page.
                 if any(ruled_page.search(line.text) for line in pages[-1]) \
                         or index in rules:
@@ -159,6 +244,8 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
                 raise InputError(
                     path, f"page {index + 1} is damaged and cannot be read"
                 ) from None
+            except _PageTooBig as exc:
+                raise InputError(path, f"not a report: page {index + 1} draws {exc}") from None
     finally:
         pdf.close()
     if not pages:
@@ -171,15 +258,107 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> RawDocument:
                        rules={page: found for page, found in rules.items() if found})
 
 
-def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
+class _PageTooBig(Exception):
+    """A page that draws more than any report page; ``str()`` says what (for the message)."""
+
+
+#: A stream's dictionary, ended by the ``stream`` keyword (its data follows the line end).
+_STREAM_START = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
+#: The Flate filter, written out or abbreviated (inline images use /Fl).
+_FLATE = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")
+#: Keys of image streams and embedded font files (FontFile, FontFile2, FontFile3).
+_FONT_OR_IMAGE = re.compile(
+    rb"/Image(?![A-Za-z])|/Length[123](?![0-9])|/Subtype\s*/(?:Type1C|CIDFontType0C|OpenType)")
+#: zlib cannot inflate a byte into more than about 1,032 bytes.
+_ZLIB_MAX_RATIO = 1032
+#: A bomb's size is counted (with bounded memory) up to this, to name it in the message.
+_COUNT_BOMB_UP_TO = 4 * 1024**3
+_INFLATE_CHUNK = 1 << 20
+
+
+def _stream_bomb(data: bytes, limits: ReadLimits) -> str | None:
+    """Why the PDF is refused when a stream inflates past the limits, before pdfium expands it.
+
+    Streams are found in the raw bytes (no parsing: a damaged file is scanned
+    too) and inflated in bounded chunks that are counted and dropped. Image
+    streams are skipped (pdfium does not decode them to read text), and so is
+    a stream too short to pass the limit whatever it holds. Embedded font
+    files are skipped too: they are nearly all of the cost of this check on
+    real reports (38 MB in the 390 PDFs of the development pool), and a font
+    that inflates past the machine is stopped by the worker's memory limit.
+    """
+    total = 0
+    shortest = limits.max_stream_bytes // _ZLIB_MAX_RATIO
+    for match in _STREAM_START.finditer(data):
+        start = match.end()
+        head = data[max(0, match.start() - 2048):match.start()]
+        head = head[head.rfind(b" obj") + 1:] if b" obj" in head else head
+        filters = len(_FLATE.findall(head))
+        if not filters or _FONT_OR_IMAGE.search(head):
+            continue
+        end = data.find(b"endstream", start)
+        end = len(data) if end < 0 else end
+        if filters == 1 and end - start < shortest:
+            continue
+        size = _inflated_size(data[start:end], filters, limits.max_stream_bytes + 1)
+        total += size
+        if size > limits.max_stream_bytes:
+            size = _inflated_size(data[start:end], filters, _COUNT_BOMB_UP_TO)
+            more = "more than " if size >= _COUNT_BOMB_UP_TO else ""
+            return (f"not a report: a stream inflates to {more}{human_size(size)} of drawing "
+                    f"instructions (a decompression bomb; limit "
+                    f"{human_size(limits.max_stream_bytes)})")
+        if total > limits.max_total_stream_bytes:
+            return (f"not a report: its streams inflate to more than "
+                    f"{human_size(limits.max_total_stream_bytes)}")
+    return None
+
+
+def _inflated_size(compressed: bytes, levels: int, stop_at: int) -> int:
+    """How many bytes ``levels`` nested Flate layers give, counted up to about ``stop_at``."""
+    decoders = [zlib.decompressobj() for _ in range(levels)]
+    total = 0
+    for position in range(0, len(compressed), _INFLATE_CHUNK):
+        for size in _inflate(decoders, 0, compressed[position:position + _INFLATE_CHUNK]):
+            total += size
+            if total >= stop_at:
+                return total
+        if decoders[0].eof:
+            break
+    return total
+
+
+def _inflate(decoders: list[zlib._Decompress], level: int, piece: bytes) -> Iterator[int]:
+    """Sizes of the innermost output pieces of ``piece``, at most 1 MiB held at a time."""
+    decoder = decoders[level]
+    while piece and not decoder.eof:
+        try:
+            out = decoder.decompress(piece, _INFLATE_CHUNK)
+        except zlib.error:
+            return  # damaged data: pdfium decides what to make of it
+        piece = decoder.unconsumed_tail
+        if level + 1 == len(decoders):
+            yield len(out)
+        elif out:
+            yield from _inflate(decoders, level + 1, out)
+
+
+def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits) -> list[Line]:
     """The page's lines, each with the font and position of its first letter."""
     page = pdf[index]
     try:
+        objects = pdfium_c.FPDFPage_CountObjects(page.raw)
+        if objects > limits.max_objects_per_page:
+            raise _PageTooBig(f"{objects:,} objects (limit {limits.max_objects_per_page:,})")
         frame = _PageFrame.of(page)
         textpage = page.get_textpage()
         try:
+            chars = textpage.count_chars()
+            if chars > limits.max_chars_per_page:
+                raise _PageTooBig(f"{chars:,} characters of text "
+                                  f"(limit {limits.max_chars_per_page:,})")
             text = textpage.get_text_range()
-            same_indexing = textpage.count_chars() == len(text)
+            same_indexing = chars == len(text)
             lines: list[Line] = []
             handle = textpage.raw
             if same_indexing:
@@ -346,7 +525,7 @@ def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
 _TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def _read_text(path: Path, data: bytes, digest: str) -> RawDocument:
+def _read_text(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDocument:
     """A text extraction's pages of lines: any line ending, a byte order mark or none."""
     warnings: list[str] = []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -363,9 +542,32 @@ def _read_text(path: Path, data: bytes, digest: str) -> RawDocument:
             text = data.decode("cp1252", errors="replace")
             warnings.append(printable(f"{path}: not UTF-8; read as Windows-1252 (Latin-1)"))
     text = _TEXT_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    _check_line_lengths(path, text, limits.max_line_chars)
     pages = []
     for number, page_text in enumerate(text.split("\f"), start=1):
         pages.append([Line(text=raw, page=number) for raw in page_text.split("\n") if raw.strip()])
     if not any(pages):
         raise InputError(path, "has no text (only blank lines)")
     return RawDocument(path=str(path), format="text", sha256=digest, pages=pages, warnings=warnings)
+
+
+def _check_line_lengths(path: Path, text: str, limit: int) -> None:
+    """Refuse text with a line longer than any report prints (a 50 MB single line)."""
+    if len(text) <= limit:
+        return
+    start = 0
+    for number, end in enumerate(_line_ends(text), start=1):
+        if end - start > limit:
+            raise InputError(path, f"not a report: line {number:,} is {end - start:,} "
+                                   f"characters long (limit {limit:,})")
+        start = end + 1
+
+
+def _line_ends(text: str) -> Iterator[int]:
+    """Where each line of ``text`` ends (newline or form feed), then the end of the text."""
+    for match in _LINE_BREAK.finditer(text):
+        yield match.start()
+    yield len(text)
+
+
+_LINE_BREAK = re.compile(r"[\n\f]")

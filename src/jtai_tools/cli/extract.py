@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import sqlite3
+import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +13,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import extract as extract_mod
-from ..models import Report, to_dict
-from ..store import DEFAULT_DB, Store, StoreError
+from ..ingest import ingest
+from ..models import to_dict
+from ..read import InputError
+from ..store import DEFAULT_DB
 from .common import (
     DbOption,
     ModelOption,
@@ -28,11 +28,15 @@ from .common import (
 )
 
 
-def _file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+def _memory_size(text: str) -> int:
+    """A size such as "512", "512MB", "1.5GB" or "1GiB" in bytes (a bare number is MB)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*", text.lower())
+    if not match:
+        raise typer.BadParameter(f"{text!r} is not a size (use e.g. 512MB or 1GB)")
+    number, unit = float(match.group(1)), match.group(2).rstrip("b") or "m"
+    base = 1024 if unit.endswith("i") else 1000
+    power = "kmgt".index(unit[0]) + 1
+    return int(number * base**power)
 
 
 @app.command()
@@ -53,7 +57,10 @@ def extract(
     as_json: Annotated[
         bool, typer.Option("--json", help="Write the records as a JSON array to stdout.")
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Extract again even when the content is stored.")
     ] = False,
@@ -64,6 +71,16 @@ def extract(
         float,
         typer.Option("--timeout", min=0, help="Seconds one file may take (0: no limit)."),
     ] = extract_mod.DEFAULT_TIMEOUT,
+    max_memory: Annotated[
+        str | None,
+        typer.Option("--max-memory", help="Memory one worker may use, e.g. 512MB or 2GB "
+                     "(default: 1 GiB, less on a machine with little memory)."),
+    ] = None,
+    keep_other: Annotated[
+        bool,
+        typer.Option("--keep-other", help="Store files with no inspection title, area or "
+                     "sections as type other instead of refusing them."),
+    ] = False,
     codebook: Annotated[
         Path | None,
         typer.Option(
@@ -76,48 +93,53 @@ def extract(
 ) -> None:
     """Extract reports into the database (and optionally print them as JSON).
 
-    Each file that cannot be read gets one line on stderr naming it and the
-    problem; the other files are still extracted and stored, and the exit
-    code is 1. Files whose content is already stored are skipped (--force
-    extracts them again). A database that cannot be opened exits with 2.
+    Each file is read in a worker process with a memory and a time limit.
+    Each file that cannot be read, or is not a report, gets one line on stderr
+    naming it and the problem; the other files are still extracted and
+    stored, and the exit code is 1. Files whose content is already stored are
+    skipped (--force extracts them again). A database that cannot be opened
+    exits with 2.
     """
+    memory = _memory_size(max_memory) if max_memory is not None else None
     if codebook is not None or model is not None:
         extract_mod.use_tagger(_tagger_or_exit(codebook, model))
         force = True  # stored tags came from another codebook or model
     targets = paths or [str(reports or extract_mod.reports_dir())]
-    files, problems = extract_mod.find_inputs(targets)
-    for problem in problems:
-        _say("error" if problem.fatal else "warning", problem)
-    batch = _Batch(store=None if no_store else _open_store(db), keep_records=as_json)
-    batch.failed = sum(problem.fatal for problem in problems)
-
-    def skip(path: Path) -> str | None:
-        if batch.store is None or force or as_json:
-            return None
-        digest = _file_sha256(path)
-        return batch.store.known_sha256(digest) if digest else None
-
-    interrupted = False
+    store = None if no_store else _open_store(db)
     try:
         with _progress() as progress:
-            task = progress.add_task("extracting", total=len(files))
-            for outcome in extract_mod.extract_batch(
-                files, jobs=jobs, skip=skip, timeout=timeout or None
-            ):
+            task = progress.add_task("extracting", total=None)
+
+            def started(files: int, problems: list[InputError]) -> None:
+                progress.update(task, total=files)
+                for problem in problems:
+                    _say("error" if problem.fatal else "warning", problem)
+
+            def done(outcome: extract_mod.Outcome) -> None:
                 progress.advance(task)
-                batch.take(outcome)
-    except KeyboardInterrupt:
-        interrupted = True
+                _print_outcome(outcome)
+
+            result = ingest(targets, store, jobs, timeout or None, max_memory=memory,
+                            force=force, keep_other=keep_other, keep_reports=as_json,
+                            on_inputs=started, on_outcome=done)
     finally:
-        if batch.store is not None:
-            batch.store.close()
+        if store is not None:
+            store.close()
     if as_json:
-        _write_json_records(batch.records)
-    _say("interrupted" if interrupted else "", batch.summary(len(files)))
-    if interrupted:
-        raise typer.Exit(130)
-    if batch.failed:
-        raise typer.Exit(1)
+        _write_json_records([to_dict(report) for report in result.reports])
+    _say("interrupted" if result.interrupted else "", result.summary())
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _print_outcome(outcome: extract_mod.Outcome) -> None:
+    """One file's error, warnings and note, a line each."""
+    if outcome.error:
+        _say("error", outcome.error)
+    for warning in outcome.warnings:
+        _say("warning", warning)
+    if outcome.note:
+        _say("note", outcome.note)
 
 
 def _progress() -> Progress:
@@ -141,60 +163,6 @@ def _write_json_records(records: list[dict]) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-@dataclass
-class _Batch:
-    """What one ``jtai extract`` run did: per-status counts, failures, records for --json."""
-
-    store: Store | None
-    keep_records: bool = False
-    failed: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    records: list[dict] = field(default_factory=list)
-    stored_from: dict[str, str] = field(default_factory=dict)  # report id -> first file
-
-    def take(self, outcome: extract_mod.Outcome) -> None:
-        """Report one file's outcome, store its report, and count it."""
-        status = outcome.status
-        if outcome.error:
-            _say("error", outcome.error)
-        for warning in outcome.warnings:
-            _say("warning", warning)
-        if outcome.report is not None:
-            if self.store is not None:
-                status = _save_report(self.store, outcome.report, self.stored_from)
-            if self.keep_records and status != "failed":
-                self.records.append(to_dict(outcome.report))
-        self.failed += status == "failed"
-        self.counts[status] = self.counts.get(status, 0) + 1
-
-    def summary(self, files: int) -> str:
-        """The closing line: files, then how many of each status, then input problems."""
-        done = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
-        problems = self.failed - self.counts.get("failed", 0)
-        return (f"{files} file(s): {done or 'nothing to do'}"
-                + (f"; {problems} input problem(s)" if problems else ""))
-
-
-def _save_report(store: Store, report: Report, stored_from: dict[str, str]) -> str:
-    """Store one extracted report and return its status for the batch summary.
-
-    A second file of a report this batch already stored (a text copy of a
-    PDF: same id) does not replace it; it is recorded as another source.
-    """
-    try:
-        first = stored_from.get(report.id)
-        if first is not None:
-            store.add_source(report)
-            _say("note", f"{report.source.path}: same report as {first} ({report.id}); "
-                        "recorded as another source of it")
-            return "same report as another file"
-        stored_from[report.id] = report.source.path
-        return store.save(report)
-    except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
-        _say("error", f"{report.source.path}: could not be stored ({exc})")
-        return "failed"
 
 
 @app.command("retag")
