@@ -138,6 +138,11 @@ def pdf_bytes(pages: list[Page]) -> bytes:
     kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
     objects[tree - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_numbers))
 
+    return assemble(objects, catalog)
+
+
+def assemble(objects: list[bytes], catalog: int = 1) -> bytes:
+    """A PDF file of these object bodies (object n is ``objects[n - 1]``), xref and trailer."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets: list[int] = []
     for number, body in enumerate(objects, start=1):

@@ -298,8 +298,8 @@ def extract_batch(
 ) -> Iterator[Outcome]:
     """Extract many files in worker processes, yielding one :class:`Outcome` per file in order.
 
-    Each worker has an address-space limit of ``max_memory`` bytes (default
-    :func:`default_max_memory`) and each file ``timeout`` seconds; a file over
+    Each worker may map ``max_memory`` bytes beyond what it maps at start
+    (default :func:`default_max_memory`) and each file ``timeout`` seconds; a file over
     either, or one that crashes the PDF library, costs only itself: its
     worker is replaced and the batch goes on. ``digests`` maps a path to its
     content hash when the caller has already hashed it (each file is hashed
@@ -391,23 +391,20 @@ _worker_memory: int | None = None
 def _limit_worker(max_memory: int) -> None:
     """Start a worker: ignore Ctrl-C (the batch handles it) and cap its address space.
 
-    The cap is ``max_memory``, but never less than what the worker already
-    maps plus a margin (it inherits the tagger), so a small value still
-    leaves room to read. A file past it fails with MemoryError, or pdfium
-    aborts: either way only that file is lost.
+    The cap is what the worker maps when it starts (the program and the tagger
+    it shares with the batch process, about 330 MB) plus ``max_memory`` for
+    reading one file: a bigger tagger does not eat into what a file may use.
+    A file past it fails with MemoryError, or pdfium aborts: either way only
+    that file is lost.
     """
     global _worker_memory
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    limit = max(max_memory, _mapped_bytes() + _MIN_HEADROOM)
+    limit = _mapped_bytes() + max_memory
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    _worker_memory = limit
-
-
-#: Room a worker always has beyond what it maps when it starts.
-_MIN_HEADROOM = 192 * 1024**2
+    _worker_memory = max_memory
 
 
 def _mapped_bytes() -> int:

@@ -157,8 +157,7 @@ def _read_bytes(path: Path, limits: ReadLimits) -> bytes:
     A file larger than any report of its kind is refused before it is read.
     """
     try:
-        _check_size(path, os.stat(path).st_size, max(limits.max_pdf_bytes,
-                                                     limits.max_text_bytes))
+        _check_size(path, os.stat(path).st_size, size_limit(path, limits))
         return path.read_bytes()
     except FileNotFoundError:
         if path.is_symlink():

@@ -73,8 +73,8 @@ def extract(
     ] = extract_mod.DEFAULT_TIMEOUT,
     max_memory: Annotated[
         str | None,
-        typer.Option("--max-memory", help="Memory one worker may use, e.g. 512MB or 2GB "
-                     "(default: 1 GiB, less on a machine with little memory)."),
+        typer.Option("--max-memory", help="Memory a worker may use to read one file, e.g. 512MB "
+                     "or 2GB (default: 1 GiB, less on a machine with little memory)."),
     ] = None,
     keep_other: Annotated[
         bool,
