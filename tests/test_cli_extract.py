@@ -224,3 +224,40 @@ def test_two_files_of_one_report_keep_the_first_and_record_both(
             "a-letter.pdf", "b-letter.txt"}
     again = jtai("extract", folder, "--db", db, cwd=tmp_path)
     assert again.returncode == 0 and "2 skipped" in again.stderr
+
+
+def test_garbage_is_refused_unless_kept_and_arrangements_stay_other(
+    reports_dir: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello world\nsome words that are not a report\nnothing to see\n")
+    db = tmp_path / "jtai.db"
+    refused = jtai("extract", junk, "--db", db, cwd=tmp_path)
+    assert_clean(refused)
+    assert refused.returncode == 1
+    assert lines(refused.stderr, "error: ") == [
+        f"error: {junk}: not a report: no inspection title, no area and no sections; "
+        "not stored"]
+    with Store(db) as store:
+        assert store.reports() == []
+
+    kept = jtai("extract", junk, "--db", db, "--keep-other", cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    arrangements = reports_dir / "text" / "sutton-2019-06-29-lscp-arrangements.txt"
+    other = jtai("extract", arrangements, "--db", db, cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert any("not an inspection report" in w and "kept as type other" in w
+               for w in lines(other.stderr, "warning: "))
+    with Store(db) as store:
+        assert sorted((r.inspection_type, r.area.name) for r in store.reports()) == [
+            ("other", "sutton"), ("other", "unknown")]
+
+
+def test_jobs_default_to_the_cores_and_memory_takes_units(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(REPORT_TEXT)
+    result = jtai("extract", good, "--no-store", "--max-memory", "1.5GB", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    wrong = jtai("extract", good, "--no-store", "--max-memory", "lots", cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert "'lots' is not a size" in wrong.stderr
