@@ -6,7 +6,7 @@ REPORTS ?= ../shared/reports
 GOLD   ?= ../shared/gold
 DEMO_DB ?= out/demo.db
 
-.PHONY: install install-browser demo test lint score eval bench clean
+.PHONY: install install-browser demo test lint score eval docs docs-check bench clean
 
 $(BIN)/jtai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,10 @@ demo: install
 	$(BIN)/jtai report sutton lewisham surrey --db $(DEMO_DB) --output out/report.html
 	@echo "database: $(DEMO_DB); theme table: out/themes-by-area.md; report: out/report.html"
 
-## test: lint, unit and corpus tests, then the accuracy scores against the gold set
+## test: lint, unit and corpus tests, the accuracy scores against the gold set, and the docs' examples
 test: install install-browser lint
 	$(BIN)/python -m pytest -q
-	$(MAKE) score eval
+	$(MAKE) score eval docs-check
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks
@@ -47,6 +47,14 @@ score: install
 
 eval: install
 	$(BIN)/jtai eval --gold $(GOLD)/findings.jsonl --min-f1 0.85
+
+## docs: rewrite the command examples of README.md and docs/ from a run over the sample corpus
+docs: install
+	$(BIN)/python scripts/gen_docs.py
+
+## docs-check: fail with a diff when an example no longer matches what its command prints
+docs-check: install
+	$(BIN)/python scripts/gen_docs.py --check
 
 ## bench: speed against the targets (extraction, tagging, stages, queries over 1,000 reports)
 bench: install

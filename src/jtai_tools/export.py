@@ -165,17 +165,24 @@ def _add_sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
 
 def xlsx_bytes(corpus: Corpus) -> bytes:
     """The workbook: reports, findings, themes by area, themes by year."""
-    book = Workbook()
-    book.remove(book.active)
-    _add_sheet(book, "reports", reports_table(corpus.reports))
-    _add_sheet(book, "findings", findings_table(corpus))
+    sheets = {"reports": reports_table(corpus.reports), "findings": findings_table(corpus)}
     for by, table in theme_tables(corpus).items():
         table.insert(int(table.columns.get_loc("theme")) + 1, "label",
                      table["theme"].map(corpus.label))
-        _add_sheet(book, f"themes by {by}", table)
+        sheets[f"themes by {by}"] = table
+    return workbook_bytes(sheets, "jtai inspection themes")
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame], title: str) -> bytes:
+    """A workbook of one sheet per table (header frozen and filterable, cells made safe),
+    the same bytes for the same tables: no clock in its properties or zip entries."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in sheets.items():
+        _add_sheet(book, name, frame)
     props = book.properties
     props.creator = props.lastModifiedBy = "jtai"
-    props.title = "jtai inspection themes"
+    props.title = title
     props.created = props.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)  # stamps properties.modified with the clock...

@@ -161,9 +161,9 @@ def check(path: Path, expected: str, max_lines: int = 40) -> str | None:
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
 
 
-def write(path: Path, content: str) -> None:
-    """Write exactly these bytes (no platform newline translation)."""
+def write(path: Path, content: str | bytes) -> None:
+    """Write exactly these bytes (text as UTF-8, no platform newline translation)."""
     try:
-        path.write_bytes(content.encode("utf-8"))
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     except OSError as exc:
         raise TableError(f"{path}: cannot be written ({exc.strerror})") from exc

@@ -242,16 +242,7 @@ def table(
     """The theme table: findings per theme per area, year or type, byte-for-byte reproducible."""
     from .. import tables
 
-    if check and output is None:
-        err.print("error: --check needs --output FILE to compare with", markup=False)
-        raise typer.Exit(2)
-    if output is not None and fmt is None and tables.format_for(output) is None:
-        err.print(f"error: {output}: cannot tell the format from the suffix; pass --format "
-                  f"{', '.join(tables.FORMATS[:-1])} or {tables.FORMATS[-1]}", markup=False)
-        raise typer.Exit(2)
-    chosen = fmt or (tables.format_for(output) if output else None) or (
-        "text" if out.is_terminal else "csv")
-    _check_format(chosen, ("text", *tables.FORMATS) if output is None else tables.FORMATS)
+    chosen = _output_format(fmt, output, check, tables.FORMATS)
     with _database(db, tables.TableError) as database:
         type_, _, _ = _filters(database, type_)
         area = database.resolve_area(area) if area else None  # the file names it one way
@@ -262,20 +253,56 @@ def table(
             _print_rows(list(frame.columns), rows)
             return
         meta = {"by": by, "polarity": polarity, "area": area, "type": type_, "since": since}
-        content = tables.render(frame, chosen, meta)
-        if output is None:
-            sys.stdout.write(content)
-        elif check:
-            diff = tables.check(output, content)
-            if diff:
-                sys.stdout.write(diff)
-                err.print(f"{output} is out of date (run without --check to rewrite it)",
-                          markup=False)
-                raise typer.Exit(1)
-            err.print(f"{output} is up to date", markup=False)
+        _deliver(tables.render(frame, chosen, meta), output, check, len(frame))
+
+
+def _output_format(fmt: str | None, output: Path | None, check: bool,
+                   formats: tuple[str, ...]) -> str:
+    """The format of a table command: --format, else --output's suffix, else text on a
+    terminal and csv when piped; impossible choices are one line and exit 2."""
+    from .. import tables
+
+    if check and output is None:
+        err.print("error: --check needs --output FILE to compare with", markup=False)
+        raise typer.Exit(2)
+    implied = None
+    if output is not None:
+        implied = tables.format_for(output) or (
+            "xlsx" if output.suffix.lower() == ".xlsx" and "xlsx" in formats else None)
+        if fmt is None and implied is None:
+            err.print(f"error: {output}: cannot tell the format from the suffix; pass --format "
+                      f"{', '.join(formats[:-1])} or {formats[-1]}", markup=False)
+            raise typer.Exit(2)
+    chosen = fmt or implied or ("text" if out.is_terminal else "csv")
+    _check_format(chosen, ("text", *formats) if output is None else formats)
+    return chosen
+
+
+def _deliver(content: str | bytes, output: Path | None, check: bool, rows: int) -> None:
+    """Print ``content``, write it to ``output``, or with ``check`` exit 1 when the file
+    differs (with a short diff for text)."""
+    from .. import tables
+
+    if output is None:
+        if isinstance(content, bytes):
+            err.print("error: a workbook needs --output FILE.xlsx", markup=False)
+            raise typer.Exit(2)
+        sys.stdout.write(content)
+    elif check:
+        if isinstance(content, bytes):
+            stale = not output.is_file() or output.read_bytes() != content
+            diff = f"{output} differs from what would be written\n" if stale else None
         else:
-            tables.write(output, content)
-            err.print(f"wrote {output} ({len(frame)} row(s))", markup=False)
+            diff = tables.check(output, content)
+        if diff:
+            sys.stdout.write(diff)
+            err.print(f"{output} is out of date (run without --check to rewrite it)",
+                      markup=False)
+            raise typer.Exit(1)
+        err.print(f"{output} is up to date", markup=False)
+    else:
+        tables.write(output, content)
+        err.print(f"wrote {output} ({rows} row(s))", markup=False)
 
 
 @app.command()
@@ -436,3 +463,48 @@ def list_reports(
 #: What ``jtai list --format json`` gives per report.
 _LIST_JSON = ("report_id", "area", "inspection_type", "date", "sort_date", "date_source",
               "fieldwork_start", "fieldwork_end", "lead_inspector", "pages", "findings")
+
+
+#: What ``jtai grades --format`` writes besides text.
+GRADES_FORMATS: tuple[str, ...] = ("csv", "md", "json", "xlsx")
+
+
+@app.command()
+def grades(
+    area: AreaFilter = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every graded inspection of each area, newest "
+                                             "first, not only the latest.")
+    ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="csv, md, json, xlsx, or text (a table on a "
+                                            "terminal); default from --output's suffix, else "
+                                            "text on a terminal and csv when piped."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 with a diff when --output differs from "
+                                           "what would be written.")
+    ] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The national grades summary: per area its latest ILACS or SIF judgements."""
+    from .. import grades as grades_mod
+    from .. import tables
+
+    chosen = _output_format(fmt, output, check, GRADES_FORMATS)
+    with _database(db, tables.TableError) as database:
+        rows = grades_mod.grades(database, area=area, history=history)
+    if chosen == "text":
+        columns = grades_mod.columns(history)
+        _print_rows(columns, [[_txt(r.record()[c]) for c in columns] for r in rows])
+        return
+    frame = grades_mod.grades_frame(rows, history)
+    if chosen == "xlsx":
+        from ..export import workbook_bytes
+
+        content: str | bytes = workbook_bytes({"grades": frame}, "jtai grades summary")
+    else:
+        content = tables.render(frame, chosen, {"area": area, "history": history})
+    _deliver(content, output, check, len(rows))
