@@ -11,6 +11,11 @@ stable id. No tag of the tagger goes into a batch: coders label from the
 codebook alone.
 
     python scripts/label_pool.py --db corpus.db --out labels/pool
+    python scripts/label_pool.py --db corpus.db --out labels/pool --remaining-lists --first 23
+
+``--remaining-lists`` writes, after the first batches, every list item of the
+database that no batch holds yet (list items are fewer than sentences, and
+each is worth labelling), starting at batch ``--first``.
 """
 
 from __future__ import annotations
@@ -72,6 +77,25 @@ def draw(conn: sqlite3.Connection, list_items: int, sentences: int,
     return drawn
 
 
+def remaining_lists(conn: sqlite3.Connection, pool: Path, seed: int) -> list[dict[str, object]]:
+    """Every usable list item that no batch in ``pool`` holds, reports in shuffled order."""
+    taken = {json.loads(line)["id"] for path in sorted(pool.glob("batch-*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()}
+    rest = [
+        {"id": f"{report_id}#{row['position']}", "report": report_id,
+         "inspection_type": row["inspection_type"], "section": row["section_kind"],
+         "heading": row["section_heading"], "context": "", "text": row["text"]}
+        for report_id, rows in sorted(_report_rows(conn).items()) for row in rows
+        if row["section_kind"] in LIST_KINDS and _usable(row["text"])
+        and f"{report_id}#{row['position']}" not in taken
+    ]
+    reports = sorted({str(f["report"]) for f in rest})
+    random.Random(seed).shuffle(reports)
+    order = {r: i for i, r in enumerate(reports)}
+    return sorted(rest, key=lambda f: (order[str(f["report"])],
+                                       int(str(f["id"]).rsplit("#", 1)[1])))
+
+
 def batches(findings: list[dict[str, object]], size: int) -> list[list[dict[str, object]]]:
     """Consecutive batches of about ``size`` findings that never split a report."""
     out: list[list[dict[str, object]]] = [[]]
@@ -91,15 +115,21 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=14)
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--remaining-lists", action="store_true")
+    parser.add_argument("--first", type=int, default=1, help="number of the first batch")
     args = parser.parse_args()
     conn = sqlite3.connect(args.db)
     conn.row_factory = sqlite3.Row
-    findings = draw(conn, args.list_items, args.sentences, args.seed)
-    random.Random(args.seed).shuffle(reports := sorted({str(f["report"]) for f in findings}))
-    order = {r: i for i, r in enumerate(reports)}
-    findings.sort(key=lambda f: (order[str(f["report"])], int(str(f["id"]).rsplit("#", 1)[1])))
+    if args.remaining_lists:
+        findings = remaining_lists(conn, args.out, seed=7)
+    else:
+        findings = draw(conn, args.list_items, args.sentences, args.seed)
+        random.Random(args.seed).shuffle(reports := sorted({str(f["report"]) for f in findings}))
+        order = {r: i for i, r in enumerate(reports)}
+        findings.sort(key=lambda f: (order[str(f["report"])],
+                                     int(str(f["id"]).rsplit("#", 1)[1])))
     args.out.mkdir(parents=True, exist_ok=True)
-    for number, batch in enumerate(batches(findings, args.batch_size), start=1):
+    for number, batch in enumerate(batches(findings, args.batch_size), start=args.first):
         path = args.out / f"batch-{number:02d}.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for finding in batch:
