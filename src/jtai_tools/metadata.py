@@ -115,6 +115,7 @@ class _Config:
     grades: dict[str, str]
     labels: dict[str, tuple[_Label, ...]]
     outcomes: dict[str, tuple[tuple[re.Pattern[str], str], ...]]
+    lead_inspector: tuple[re.Pattern[str], ...]
 
 
 def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -142,7 +143,10 @@ def _config() -> _Config:
         kind: tuple((re.compile(row["pattern"]), row["outcome"]) for row in rows)
         for kind, rows in judgements["outcomes"].items()
     }
+    lead = data["lead_inspector"]
     return _Config(
+        lead_inspector=tuple(re.compile(p.replace("{name}", lead["name"]))
+                             for p in lead["patterns"]),
         head_chars=int(data["head_chars"]),
         types=tuple(
             _TypeSignature(
@@ -662,6 +666,24 @@ def _read_judgements(
     return judgements
 
 
+def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
+    """The lead inspector's name: the first pattern of the data file found, at its first match.
+
+    Names are often printed over two lines (a sign-off's "Yours sincerely"
+    above the name, a team table's "lead" / "inspector"), so each line is
+    read joined with the next, by two spaces, which a name never spans.
+    """
+    lines = [_normalise(line.text) for page in raw.pages for line in page]
+    pairs = [f"{line}  {following}" for line, following in
+             zip(lines, [*lines[1:], ""], strict=True)]
+    for pattern in config.lead_inspector:
+        for text in pairs:
+            match = pattern.search(text)
+            if match:
+                return match["name"].strip()
+    return None
+
+
 # ---------------------------------------------------------------------------
 # The stage
 
@@ -700,6 +722,7 @@ def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]
         jtai_focus=_read_focus(text, area, config) if kind == "jtai" else None,
         judgements=_read_judgements(kind, text, sections, config),
         warnings=warnings,
+        lead_inspector=_read_lead_inspector(raw, config),
     )
     if kind == "jtai" and meta.jtai_focus is None:
         warnings.append(f"{raw.path}: JTAI letter without a stated focus")
