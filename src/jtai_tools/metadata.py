@@ -340,11 +340,33 @@ _PAGE_NUMBER_RE = re.compile(r"\s*\d{1,3}\s*$")
 
 
 def _join(lines: Iterable[str]) -> str:
-    """Lines as one normalised string: plain characters, markup gone, single spaces."""
+    """Lines as one normalised string: plain characters, markup gone, single spaces.
+
+    Dates are spelled one way: UK numeric dates ("25/11/2016") with the
+    month's name, and "the 15 and 16 of May" without the "of".
+    """
     text = _strip_markup(plain("\n".join(lines)))
     if "\ufffe" in text:
         text = _SOFT_BREAK_RE.sub("-", text)
+    if "/" in text:
+        text = _NUMERIC_DATE_RE.sub(_spelled_date, text)
+    if " of " in text:
+        text = _DAY_OF_MONTH_RE.sub(r"\1 \2", text)
     return " ".join(text.split())
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+_NUMERIC_DATE_RE = re.compile(r"\b([0-3]?\d)/([01]?\d)/((?:19|20)\d\d)\b")
+_DAY_OF_MONTH_RE = re.compile(rf"\b({_DAY})\s+of\s+({_MONTH})", re.IGNORECASE)
+
+
+def _spelled_date(match: re.Match[str]) -> str:
+    """A UK numeric date ("12/09/2016") as "12 September 2016"; anything else as it was."""
+    day, month, year = (int(part) for part in match.groups())
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return match.group()
+    return f"{day} {_MONTH_NAMES[month - 1]} {year}"
 
 
 def _normalise(text: str) -> str:
@@ -564,16 +586,47 @@ def _read_date(text: _Text, config: _Config) -> str | None:
     return None
 
 
-def _read_fieldwork(text: _Text, config: _Config) -> Fieldwork:
-    """The dates after the earliest phrase that introduces them (inspection or visit dates)."""
+def _read_fieldwork(text: _Text, config: _Config, published: str | None = None) -> Fieldwork:
+    """The dates after the earliest phrase that introduces them (inspection or visit dates).
+
+    A letter may print the visit's days without a year ("on 13 and 14
+    July"); the year is then the letter's (the year before, when that would
+    put the visit after the letter).
+    """
     anchors = sorted(
         match.end() for pattern in config.fieldwork if (match := pattern.search(text.head))
     )
     for end in anchors:
-        found = parse_date_range(text.head[end : end + config.fieldwork_window])
+        window = text.head[end : end + config.fieldwork_window]
+        found = parse_date_range(window)
         if found:
             return Fieldwork(start=found[0], end=found[1])
+        if published:
+            found = _yearless_range(window, published)
+            if found:
+                return Fieldwork(start=found[0], end=found[1])
     return Fieldwork()
+
+
+_YEARLESS_RE = re.compile(
+    rf"^(?:on |from |between )?(?:the )?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?"
+    rf"(?:{_SEP}(?:the )?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH}))?\b(?!\s*,?\s*\d)",
+    re.IGNORECASE,
+)
+
+
+def _yearless_range(window: str, published: str) -> tuple[str, str] | None:
+    """Days and month printed without a year right after the phrase, dated by the letter."""
+    match = _YEARLESS_RE.match(window)
+    if not match or not (match["m1"] or match["m2"]):
+        return None
+    year = int(published[:4])
+    for candidate in (year, year - 1):
+        end = _iso(match["d2"] or match["d1"], match["m2"] or match["m1"], candidate)
+        start = _iso(match["d1"], match["m1"] or match["m2"], candidate)
+        if start and end and start <= end <= published:
+            return start, end
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -666,6 +719,10 @@ def _read_judgements(
     return judgements
 
 
+#: Words one of two lines holds when they name the lead inspector (a cheap test first).
+_NAMES_LEAD = re.compile(r"nspector|incerely")
+
+
 def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
     """The lead inspector's name: the first pattern of the data file found, at its first match.
 
@@ -673,9 +730,10 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
     above the name, a team table's "lead" / "inspector"), so each line is
     read joined with the next, by two spaces, which a name never spans.
     """
-    lines = [_normalise(line.text) for page in raw.pages for line in page]
-    pairs = [f"{line}  {following}" for line, following in
-             zip(lines, [*lines[1:], ""], strict=True)]
+    lines = [line.text for page in raw.pages for line in page]
+    pairs = [f"{_normalise(line)}  {_normalise(following)}" for line, following in
+             zip(lines, [*lines[1:], ""], strict=True)
+             if _NAMES_LEAD.search(line) or _NAMES_LEAD.search(following)]
     for pattern in config.lead_inspector:
         for text in pairs:
             match = pattern.search(text)
@@ -710,7 +768,7 @@ def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]
         warnings.append(f"{raw.path}: not an inspection report ({reason}); kept as type other")
         return Metadata(area=area, inspection_type="other", date=published, warnings=warnings)
 
-    fieldwork = _read_fieldwork(text, config)
+    fieldwork = _read_fieldwork(text, config, published)
     if fieldwork.start is None:
         warnings.append(f"{raw.path}: no inspection or visit dates found")
     meta = Metadata(
