@@ -4,9 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REPORTS ?= ../shared/reports
 GOLD   ?= ../shared/gold
+CORPUS ?= ../shared/corpus
 DEMO_DB ?= out/demo.db
 
-.PHONY: install install-browser demo test lint score eval docs docs-check bench clean
+.PHONY: install install-browser demo test lint score score-lists eval docs docs-check bench clean
 
 $(BIN)/jtai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +38,17 @@ demo: install
 ## test: lint, unit and corpus tests, the accuracy scores against the gold set, and the docs' examples
 test: install install-browser lint
 	$(BIN)/python -m pytest -q
-	$(MAKE) score eval docs-check
+	$(MAKE) score score-lists eval docs-check
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks
 
 score: install
 	$(BIN)/python scripts/score_extraction.py --reports $(REPORTS) --gold $(GOLD) --check
+
+## score-lists: the extraction gold of the corpus's list layouts (labels/extraction), item F1 >= 0.99
+score-lists: install
+	$(BIN)/python scripts/score_extraction.py --reports $(CORPUS) --gold labels/extraction --min-f1 0.99 --check
 
 eval: install
 	$(BIN)/jtai eval --gold $(GOLD)/findings.jsonl --min-f1 0.85

@@ -2,9 +2,9 @@
 
 It writes just enough of PDF 1.4 for real readers (pdfium, pdfplumber) to open:
 a catalog, a page tree, Helvetica and Helvetica-Bold (standard Type1 fonts, no
-embedding), one text content stream per page (``BT /F1 11 Tf x y Td (..) Tj ET``),
-an optional image-only page (a grey /Image XObject and no text), a byte-exact
-xref table and a trailer.
+embedding), one text content stream per page (``BT /F1 11 Tf x y Td (..) Tj ET``,
+then any horizontal rules as filled rectangles), an optional image-only page
+(a grey /Image XObject and no text), a byte-exact xref table and a trailer.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ class Page:
     image: bool = False
     landscape: bool = False
     rotate: int = 0
+    #: Horizontal rules drawn as thin filled rectangles, ``(top, x0, x1)`` from the top left
+    #: (unturned pages only): the cell borders of a ruled table.
+    rules: list[tuple[float, float, float]] = field(default_factory=list)
 
 
 def _escape(text: str) -> bytes:
@@ -128,6 +131,8 @@ def pdf_bytes(pages: list[Page]) -> bytes:
             resources = b"<< /XObject << /Im1 %d 0 R >> >>" % image
         else:
             content = _text_stream(page.lines, width, height, page.rotate)
+            content += b"".join(b"\n%g %g %g 0.5 re f" % (x0, height - top - 0.5, x1 - x0)
+                                for top, x0, x1 in page.rules)
             resources = b"<< /Font << /F1 %d 0 R /F2 %d 0 R >> >>" % (font_regular, font_bold)
         stream = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
         page_numbers.append(add(

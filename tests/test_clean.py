@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pdfgen
 from jtai_tools.clean import (
     clean_document,
     heading_kind,
@@ -13,6 +14,7 @@ from jtai_tools.clean import (
 )
 from jtai_tools.models import Block, Line, RawDocument
 from jtai_tools.read import read_document
+from pdfgen import TextLine
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HEIGHT = 842.0
@@ -490,4 +492,93 @@ def test_heading_after_an_ungrouped_numbered_list_still_ends_it() -> None:
         ("item", "Ensure that young people's vie"),
         ("heading", "Strengths and weaknesses of th"),
         ("item", "The board meets often, and its"),
+    ]
+
+
+# --------------------------------------------------------------------------
+# Ruled one-column list tables (area SEND "Areas for improvement")
+
+
+def ruled_rows() -> list[Line]:
+    """A one-column list table: rows printed at the line pitch, told apart only by rules."""
+    return [
+        line("Areas for improvement ", 1, 100.0, x0=56.6, size=14.0, bold=True),
+        line("Areas for improvement", 1, 130.0, x0=62.4, bold=True),
+        line("Leaders should improve how the voices of children are used to make", 1, 145.5,
+             x0=62.4),
+        line("improvements to services.", 1, 160.0, x0=62.4),
+        line("Leaders should improve how they use data to ensure that:", 1, 175.0, x0=62.4),
+        line("\u25aa practitioners have accurate information", 1, 189.5, x0=80.3),
+        line("\u25aa they secure improvements to services.", 1, 204.0, x0=80.3),
+    ]
+
+
+RULES = {1: [(127.0, 57.1, 529.3), (142.5, 57.1, 529.3), (172.0, 57.1, 529.3),
+             (220.0, 57.1, 529.3)]}
+
+
+def test_rules_between_rows_of_a_list_table_make_one_item_a_cell() -> None:
+    raw = RawDocument(path="test.pdf", format="pdf", sha256="0", pages=[ruled_rows()],
+                      rules=RULES)
+    assert texts(clean_document(raw), "paragraph") == [
+        "Leaders should improve how the voices of children are used to make improvements to "
+        "services.",
+        "Leaders should improve how they use data to ensure that: practitioners have accurate "
+        "information they secure improvements to services.",
+    ]
+
+
+def test_without_rules_rows_at_the_line_pitch_run_together() -> None:
+    blocks = clean_document(pdf(ruled_rows()))
+    assert texts(blocks, "paragraph")[0].endswith("improvements to services. Leaders should "
+                                                  "improve how they use data to ensure that:")
+    assert texts(blocks, "item") == ["practitioners have accurate information",
+                                     "they secure improvements to services."]
+
+
+def test_the_reader_measures_the_rules_of_a_real_ruled_table(tmp_path: Path) -> None:
+    lines = [
+        TextLine("Areas for improvement", bold=True),
+        TextLine("Leaders should improve the quality of plans for children."),
+        TextLine("Leaders should cut the time families wait for assessments."),
+    ]
+    # pdfgen prints lines 15.4 points apart from 72 down; rules sit between the rows.
+    page = pdfgen.Page(lines, rules=[(76.0, 70.0, 520.0), (91.4, 70.0, 520.0),
+                                     (106.8, 70.0, 520.0), (122.2, 70.0, 520.0)])
+    raw = read_document(pdfgen.write_pdf(tmp_path / "ruled.pdf", [page]))
+    assert [top for top, _, _ in raw.rules[1]] == [76.0, 91.4, 106.8, 122.2]
+    assert texts(clean_document(raw), "paragraph") == [
+        "Leaders should improve the quality of plans for children.",
+        "Leaders should cut the time families wait for assessments.",
+    ]
+
+
+def test_a_cell_carries_on_across_a_page_break_while_its_bullets_go_on() -> None:
+    rows = ruled_rows()
+    first = rows[:6]
+    second = [line("\u25aa they secure improvements to services.", 2, 95.0, x0=80.3),
+              line("Local area partnership details", 2, 150.0, x0=56.6, bold=True)]
+    raw = RawDocument(path="test.pdf", format="pdf", sha256="0", pages=[first, second],
+                      rules={1: RULES[1][:3], 2: [(92.0, 57.1, 529.3), (120.0, 57.1, 529.3)]})
+    assert texts(clean_document(raw), "paragraph")[-1] == (
+        "Leaders should improve how they use data to ensure that: practitioners have accurate "
+        "information they secure improvements to services.")
+
+
+def test_label_table_cell_keeps_its_lead_in_bullets_across_a_page_break() -> None:
+    raw = pdf(
+        [line("Responsible body Areas for priority action", 1, 600.0, bold=True),
+         line("Anytown Council", 1, 620.0),
+         line("Leaders should improve support while families wait. This includes:", 1, 620.0,
+              x0=223.6),
+         line("\u2022 children waiting for speech and language therapy", 1, 640.0, x0=241.6),
+         line("\u2022 children waiting for a paediatric assessment", 1, 660.0, x0=241.6)],
+        [line("\u2022 young people waiting for an autism assessment.", 2, 97.0, x0=241.6),
+         line("Leaders should also agree a pathway up to 25 years old.", 2, 125.0, x0=223.6)],
+    )
+    assert texts(clean_document(raw), "paragraph") == [
+        "Leaders should improve support while families wait. This includes: children waiting "
+        "for speech and language therapy children waiting for a paediatric assessment young "
+        "people waiting for an autism assessment. Leaders should also agree a pathway up to 25 "
+        "years old.",
     ]

@@ -397,3 +397,69 @@ def test_a_page_number_between_a_judgement_and_its_grade(tmp_path: Path) -> None
     path.write_text(text, encoding="utf-8")
     meta = read_metadata(read_document(path), [], [])
     assert meta.judgements["leadership_management_governance"] == "inadequate"
+
+
+# --- dates as some reports print them, and the lead inspector -----------------
+
+
+def test_uk_numeric_dates(tmp_path: Path) -> None:
+    path = tmp_path / "sif.txt"
+    path.write_text(
+        "Redbridge\nInspection of services for children in need of help and protection, "
+        "children looked after and care leavers\nand\nReview of the effectiveness of the local "
+        "safeguarding children board\nInspection date: 12/09/2016 to 06/10/2016\n"
+        "Report published: 25/11/2016\nLead inspector: Peter McEntee HMI\n",
+        encoding="utf-8",
+    )
+    meta = read_metadata(read_document(path), [], [])
+    assert meta.inspection_type == "sif"
+    assert meta.date == "2016-11-25"
+    assert (meta.fieldwork.start, meta.fieldwork.end) == ("2016-09-12", "2016-10-06")
+    assert meta.lead_inspector == "Peter McEntee"
+
+
+@pytest.mark.parametrize(
+    ("visit", "letter", "expected"),
+    [
+        ("on the 15 and 16 of May 2018", "4 June 2018", ("2018-05-15", "2018-05-16")),
+        ("on 13 and 14 July", "2 August 2019", ("2019-07-13", "2019-07-14")),
+        ("on 30 December and 1 January", "29 January 2020", ("2019-12-30", "2020-01-01")),
+        ("on 19 and 20 December", "16 January 2020", ("2019-12-19", "2019-12-20")),
+    ],
+)
+def test_visit_days_without_a_year_take_the_letters(
+        tmp_path: Path, visit: str, letter: str, expected: tuple[str, str] | None) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_text(
+        f"{letter}\nDear Ms Smith\nFocused visit to Sutton children's services\n"
+        "This letter summarises the findings of the focused visit to Sutton children's "
+        f"services {visit}. Her Majesty's Inspectors for this visit were Jo Smith and "
+        "Ann Brown.\nYours sincerely\nJo Smith\nHer Majesty's Inspector\n",
+        encoding="utf-8",
+    )
+    meta = read_metadata(read_document(path), [], [])
+    assert (meta.fieldwork.start, meta.fieldwork.end) == expected
+    assert meta.lead_inspector == "Jo Smith"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("Lead inspector: John Roughton, His Majesty's Inspector", "John Roughton"),
+        ("Lead inspector: Marie McGuinness Senior HMI\nTeam inspectors: Mary Candlin",
+         "Marie McGuinness"),
+        ("Inspection team\nOfsted Care Quality Commission\nDr Tina Pagett, Ofsted HMI Lead "
+         "Inspector Daniel Carrick, CQC Lead Inspector", "Tina Pagett"),
+        ("Andrea Crosby-Josephs, CQC lead inspector\nRebecca Sharples, Ofsted HMI lead\n"
+         "inspector", "Rebecca Sharples"),
+        ("The visit took place on 7 and 8 August 2018. The inspectors were Neil Penswick, "
+         "Her Majesty's Inspector, and Matthew Reed.", "Neil Penswick"),
+        ("Yours sincerely\nNigel Parkes\nHer Majesty's Inspector", "Nigel Parkes"),
+        ("Yours sincerely\nOfsted", None),
+    ],
+)
+def test_lead_inspector_as_reports_name_them(tmp_path: Path, lines: str,
+                                             expected: str | None) -> None:
+    path = tmp_path / "report.txt"
+    path.write_text(f"Focused visit to Sutton children's services\n{lines}\n", encoding="utf-8")
+    assert read_metadata(read_document(path), [], []).lead_inspector == expected

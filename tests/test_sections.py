@@ -335,3 +335,50 @@ def test_sections_of_a_page_wrapped_text_extraction() -> None:
     assert [item[:30] for item in lists["improve"]] == [
         "The wait for speech and langua", "Some plans are written without",
         "Transport to school is arrange"]
+
+
+def test_sub_headings_inside_a_list_are_each_items_group_not_its_text() -> None:
+    sections = split_sections([
+        heading("Recommendations"),
+        heading("Priority and immediate action"),
+        item("Review all unallocated cases.", marker="1."),
+        para("Quality of practice"),
+        item("Ensure that plans are specific.", marker="2."),
+        item("Ensure that visits are timely.", marker="3."),
+        para("Children who go missing or who are at risk of child sexual exploitation"),
+        item("Ensure that return interviews are offered.", marker="4."),
+    ])
+    [section] = sections
+    assert section.items == ["Review all unallocated cases.", "Ensure that plans are specific.",
+                             "Ensure that visits are timely.",
+                             "Ensure that return interviews are offered."]
+    assert section.groups == [
+        "Priority and immediate action", "Quality of practice", "Quality of practice",
+        "Children who go missing or who are at risk of child sexual exploitation"]
+    assert section.paragraphs == []
+
+
+def test_a_list_without_sub_headings_has_no_groups() -> None:
+    [section] = split_sections([heading("What needs to improve?"), item("Plans."),
+                                item("Audits.")])
+    assert section.groups == []
+
+
+def test_a_sentence_saying_a_list_is_empty_is_no_item() -> None:
+    sections = split_sections([
+        heading("Priority and immediate action"),
+        item("The inspection did not find any areas for priority and immediate action.",
+             marker="26."),
+        heading("Areas for improvement"),
+        item("Ensure that thresholds are understood.", marker="27."),
+        heading("Priority actions"),
+        para("There are no priority actions."),
+        heading("Areas for improvement"),
+        para("There are no effective plans for care leavers."),
+    ])
+    assert [(s.kind, s.items) for s in sections] == [
+        ("improve", []),
+        ("improve", ["Ensure that thresholds are understood."]),
+        ("improve", []),
+        ("improve", ["There are no effective plans for care leavers."]),
+    ]

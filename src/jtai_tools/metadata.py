@@ -609,22 +609,29 @@ def _read_fieldwork(text: _Text, config: _Config, published: str | None = None) 
 
 
 _YEARLESS_RE = re.compile(
-    rf"^(?:on |from |between )?(?:the )?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?"
+    rf"\b(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH}))?"
     rf"(?:{_SEP}(?:the )?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH}))?\b(?!\s*,?\s*\d)",
     re.IGNORECASE,
 )
 
 
 def _yearless_range(window: str, published: str) -> tuple[str, str] | None:
-    """Days and month printed without a year right after the phrase, dated by the letter."""
-    match = _YEARLESS_RE.match(window)
-    if not match or not (match["m1"] or match["m2"]):
+    """The first days and month printed without a year in the window, dated by the letter.
+
+    The visit ends in the letter's year, or the year before when that would
+    put it after the letter; a start later in the year than the end is in
+    the year before the end ("30 December and 1 January").
+    """
+    match = next((m for m in _YEARLESS_RE.finditer(window) if m["m1"] or m["m2"]), None)
+    if match is None:
         return None
     year = int(published[:4])
     for candidate in (year, year - 1):
         end = _iso(match["d2"] or match["d1"], match["m2"] or match["m1"], candidate)
         start = _iso(match["d1"], match["m1"] or match["m2"], candidate)
-        if start and end and start <= end <= published:
+        if start and end and start > end:
+            start = _iso(match["d1"], match["m1"] or match["m2"], candidate - 1)
+        if start and end and end <= published:
             return start, end
     return None
 
