@@ -67,6 +67,8 @@ class Line:
     x0: float | None = None
     top: float | None = None
     page_height: float | None = None
+    #: For a line opening with a bullet: where its text starts (the item's hanging indent).
+    text_x: float | None = None
 
 
 @dataclass(slots=True)

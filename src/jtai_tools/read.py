@@ -487,7 +487,11 @@ class _PageFrame:
 
 def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, page: int,
                       frame: _PageFrame) -> Line:
-    """A line with the font size, weight and displayed position of its first letter."""
+    """A line with the font size, weight and displayed position of its first letter.
+
+    A line that opens with a bullet also gets the position of the text after
+    it: the hanging indent its item's later lines keep.
+    """
     offset = 0
     while offset < len(text) - 1 and text[offset] in _LEAD_SKIP:
         offset += 1
@@ -500,6 +504,10 @@ def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, pag
     box = pdfium_c.FS_RECTF()
     pdfium_c.FPDFText_GetLooseCharBox(handle, start, ctypes.byref(box))
     x0, top = frame.place(box)
+    text_x = None
+    if offset and not text[offset].isspace():
+        pdfium_c.FPDFText_GetLooseCharBox(handle, char, ctypes.byref(box))
+        text_x = round(frame.place(box)[0], 1)
     return Line(
         text=text.replace(_BLANK, "") if _BLANK in text else text,
         page=page,
@@ -508,6 +516,7 @@ def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, pag
         x0=round(x0, 1),
         top=round(top, 1),
         page_height=round(frame.height, 1),
+        text_x=text_x,
     )
 
 
