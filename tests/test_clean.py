@@ -582,3 +582,31 @@ def test_label_table_cell_keeps_its_lead_in_bullets_across_a_page_break() -> Non
         "people waiting for an autism assessment. Leaders should also agree a pathway up to 25 "
         "years old.",
     ]
+
+
+def test_an_item_ending_at_a_page_foot_carries_on_at_its_hanging_indent() -> None:
+    first = Line(text="\u25fc All young people have access to a youth worker (CAMHS)", page=1,
+                 size=12.0, bold=False, x0=56.7, top=762.0, page_height=HEIGHT, text_x=74.5)
+    raw = pdf(
+        [line("Strengths", 1, 700.0, bold=True, size=14.0), first],
+        [line("at the start of their transition. This is effective.", 2, 95.0, x0=74.5),
+         line("\u25fc The teams work well together.", 2, 115.0, x0=56.7)],
+    )
+    assert texts(clean_document(raw), "item") == [
+        "All young people have access to a youth worker (CAMHS) at the start of their "
+        "transition. This is effective.",
+        "The teams work well together.",
+    ]
+
+
+def test_the_rest_of_a_printed_line_split_by_the_reader_joins_it() -> None:
+    raw = pdf([
+        line("Recommendations", 1, 100.0, bold=True, size=14.0),
+        line("13. Ensure that all cared for children", 1, 130.0),
+        line("receive a timely annual health assessment.", 1, 130.0, x0=281.7),
+        line("14. Establish systems to understand offending.", 1, 150.0),
+    ])
+    assert texts(clean_document(raw), "item") == [
+        "Ensure that all cared for children receive a timely annual health assessment.",
+        "Establish systems to understand offending.",
+    ]

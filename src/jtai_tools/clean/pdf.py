@@ -43,6 +43,7 @@ class _Row:
     span: int = 1  # printed lines: pdfium runs a line wrapped at a soft hyphen into the next
     cell: bool = False  # a whole table cell, already re-joined: a paragraph of its own
     ruled: bool = False  # a table rule is printed between this row and the row above
+    text_x: float | None = None  # after a bullet: where the text starts (the hanging indent)
 
 
 class PdfCleaner:
@@ -124,7 +125,8 @@ class PdfCleaner:
                 row = _Row(text=text, page=line.page, size=size, bold=bool(line.bold),
                            x0=line.x0 if line.x0 is not None else 0.0,
                            top=line.top if line.top is not None else 0.0,
-                           span=1 + line.text.count("\ufffe", 0, len(line.text) - 1))
+                           span=1 + line.text.count("\ufffe", 0, len(line.text) - 1),
+                           text_x=line.text_x)
                 if rules and rows and rows[-1].page == row.page:
                     row.ruled = _rule_between(rules, rows[-1], row)
                 rows.append(row)
@@ -202,13 +204,13 @@ class PdfCleaner:
         state.block = Block(kind="item", text=rest, page=row.page, marker=marker.strip(),
                             level=level, size=row.size, bold=row.bold)
         blocks.append(state.block)
-        state.first_x, state.cont_x = row.x0, -1.0
+        state.first_x, state.cont_x, state.hang_x = row.x0, -1.0, row.text_x
 
     def _extend(self, row: _Row, state: _OpenBlock) -> bool:
         """Add the row to the open paragraph or item when it carries it on."""
         current, prev = state.block, state.prev
         if current is None or current.kind == "heading" or prev is None \
-                or not self._continues(current, prev, row, state.first_x, state.cont_x):
+                or not self._continues(current, prev, row, state):
             return False
         current.text = join_wrapped(current.text, row.text)
         if state.cont_x < 0:
@@ -220,13 +222,13 @@ class PdfCleaner:
         """Open a paragraph; one back at the list's margin ends the list's nesting."""
         state.block = _new_block("paragraph", row.text, row)
         blocks.append(state.block)
-        state.first_x, state.cont_x = row.x0, -1.0
+        state.first_x, state.cont_x, state.hang_x = row.x0, -1.0, None
         if state.level0_x is not None and row.x0 <= state.level0_x + LAYOUT.list_margin_slack:
             state.level0_x = None
 
-    def _continues(self, block: Block, prev: _Row, row: _Row, first_x: float,
-                   cont_x: float) -> bool:
+    def _continues(self, block: Block, prev: _Row, row: _Row, state: _OpenBlock) -> bool:
         """Whether ``row`` carries on the open paragraph or item."""
+        first_x, cont_x = state.first_x, state.cont_x
         if abs(row.size - prev.size) > LAYOUT.size_change \
                 and row.size < self.body - LAYOUT.small_print_drop:
             return False
@@ -234,6 +236,8 @@ class PdfCleaner:
         starts_lower = bool(LOWER_START.match(row.text))
         if row.page == prev.page:
             gap = row.top - prev.top - (prev.span - 1) * row.size * LAYOUT.span_pitch_factor
+            if abs(row.top - prev.top) < 1 and row.x0 > prev.x0 and not ended and starts_lower:
+                return True  # the rest of a printed line that the reader split at a wide gap
             if gap <= 0 or gap > row.size * LAYOUT.paragraph_gap_factor:
                 # A new paragraph, unless it is a column or gap artefact in mid-sentence.
                 return gap > 0 and not ended and starts_lower \
@@ -253,7 +257,7 @@ class PdfCleaner:
         if not ended:
             return True
         if block.kind == "item":
-            indent = cont_x if cont_x > 0 else first_x + LAYOUT.sub_item_indent
+            indent = cont_x if cont_x > 0 else state.hang_x or first_x + LAYOUT.sub_item_indent
             return abs(row.x0 - indent) < LAYOUT.x_tolerance \
                 and row.x0 > first_x + LAYOUT.hanging_indent
         return starts_lower
@@ -266,6 +270,7 @@ class _OpenBlock:
     block: Block | None = None
     first_x: float = 0.0  # x0 of the block's first line
     cont_x: float = 0.0  # x0 of its continuation lines; -1 until one is seen
+    hang_x: float | None = None  # where an item's text starts after its bullet, when known
     prev: _Row | None = None  # the row before
     level0_x: float | None = None  # x0 of the latest top-level item marker
 
