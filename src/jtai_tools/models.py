@@ -24,6 +24,8 @@ INSPECTION_TYPES: tuple[str, ...] = (
     "focused-visit",
     "monitoring-visit",
     "area-send",
+    "child-protection",
+    "looked-after-children",
     "other",
 )
 
@@ -69,6 +71,9 @@ class Line:
     page_height: float | None = None
     #: For a line opening with a bullet: where its text starts (the item's hanging indent).
     text_x: float | None = None
+    #: ``(offset in text, x0)`` of each run of glyphs after a column gap: the later cells of
+    #: a table row the reader ran into one line (measured on pages with ruled tables only).
+    runs: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(slots=True)

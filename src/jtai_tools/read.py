@@ -234,11 +234,11 @@ def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDo
                                    f"(limit {limits.max_pages:,})")
         for index in range(count):
             try:
-                pages.append(_pdf_page_lines(pdf, index, limits))
                 # A ruled list table may run on to the next page.
-                if any(ruled_page.search(line.text) for line in pages[-1]) \
-                        or index in rules:
-                    rules[index + 1] = _horizontal_rules(pdf, index)
+                lines, found = _pdf_page_lines(pdf, index, limits, ruled_page, index in rules)
+                pages.append(lines)
+                if found is not None:
+                    rules[index + 1] = found
             except pdfium.PdfiumError:
                 raise InputError(
                     path, f"page {index + 1} is damaged and cannot be read"
@@ -342,8 +342,18 @@ def _inflate(decoders: list[zlib._Decompress], level: int, piece: bytes) -> Iter
             yield from _inflate(decoders, level + 1, out)
 
 
-def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits) -> list[Line]:
-    """The page's lines, each with the font and position of its first letter."""
+_Rules = list[tuple[float, float, float]]
+
+
+def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
+                    ruled_page: re.Pattern[str], ruled_before: bool
+                    ) -> tuple[list[Line], _Rules | None]:
+    """The page's lines, each with the font and position of its first letter.
+
+    A page that prints a ruled list table (a line matching ``ruled_page``, or
+    the page before did) also gives its horizontal rules, and its lines the
+    x offsets of the glyph runs after a column gap; other pages ``None``.
+    """
     page = pdf[index]
     try:
         objects = pdfium_c.FPDFPage_CountObjects(page.raw)
@@ -359,6 +369,7 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits) -> 
             text = textpage.get_text_range()
             same_indexing = chars == len(text)
             lines: list[Line] = []
+            starts: list[int] = []
             handle = textpage.raw
             if same_indexing:
                 text = _blank_footnote_markers(handle, text)
@@ -370,7 +381,14 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits) -> 
                     lines.append(Line(text=raw_line, page=index + 1))
                     continue
                 lines.append(_line_with_layout(handle, raw_line, match.start(), index + 1, frame))
-            return lines
+                starts.append(match.start())
+            if not (ruled_before or any(ruled_page.search(line.text) for line in lines)):
+                return lines, None
+            if same_indexing:
+                lines = [_with_runs(handle, line, text[start:start + len(line.text)], start,
+                                    frame) if _BLANK not in text[start:start + len(line.text)]
+                         else line for line, start in zip(lines, starts, strict=True)]
+            return lines, _horizontal_rules(page, frame)
         finally:
             textpage.close()
     finally:
@@ -382,34 +400,64 @@ _RULE_THICKNESS = 2.0
 _RULE_MIN_WIDTH = 30.0
 
 
-def _horizontal_rules(pdf: pdfium.PdfDocument, index: int) -> list[tuple[float, float, float]]:
+def _horizontal_rules(page: pdfium.PdfPage, frame: _PageFrame) -> _Rules:
     """The page's horizontal rules as ``(top, x0, x1)`` on the displayed page, top to bottom.
 
     Table cells are bordered by thin filled paths; only pages that print a
     ruled list table are scanned (every page object is visited, which costs
     as much as reading the page's text).
     """
-    page = pdf[index]
-    try:
-        frame = _PageFrame.of(page)
-        handle = page.raw
-        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-        found: set[tuple[float, float, float]] = set()
-        for number in range(pdfium_c.FPDFPage_CountObjects(handle)):
-            obj = pdfium_c.FPDFPage_GetObject(handle, number)
-            if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH \
-                    or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-                continue
-            box = pdfium_c.FS_RECTF(left.value, top.value, right.value, bottom.value)
-            x0, y0 = frame.place(box)
-            corner = pdfium_c.FS_RECTF(right.value, bottom.value, left.value, top.value)
-            x1, y1 = frame.place(corner)
-            x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-            if y1 - y0 <= _RULE_THICKNESS and x1 - x0 >= _RULE_MIN_WIDTH:
-                found.add((round(y0, 1), round(x0, 1), round(x1, 1)))
-        return sorted(found)
-    finally:
-        page.close()
+    handle = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    found: set[tuple[float, float, float]] = set()
+    for number in range(pdfium_c.FPDFPage_CountObjects(handle)):
+        obj = pdfium_c.FPDFPage_GetObject(handle, number)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH \
+                or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        box = pdfium_c.FS_RECTF(left.value, top.value, right.value, bottom.value)
+        x0, y0 = frame.place(box)
+        corner = pdfium_c.FS_RECTF(right.value, bottom.value, left.value, top.value)
+        x1, y1 = frame.place(corner)
+        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        if y1 - y0 <= _RULE_THICKNESS and x1 - x0 >= _RULE_MIN_WIDTH:
+            found.add((round(y0, 1), round(x0, 1), round(x1, 1)))
+    return sorted(found)
+
+
+#: A gap between two glyphs of one line wider than this share of the font size
+#: parts two table columns that the reader ran together.
+_COLUMN_GAP = 1.5
+
+
+def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start: int,
+               frame: _PageFrame) -> Line:
+    """The line with the x offsets of its glyph runs after a column gap (``Line.runs``).
+
+    pdfium runs the cells of a table row printed at one height into one line
+    ("Plymouth City Council Plymouth City Council leaders should ..."); the
+    gap between two glyphs tells the cells apart. Only pages with ruled list
+    tables are measured, glyph by glyph.
+    """
+    size = line.size or 12.0
+    box = pdfium_c.FS_RECTF()
+    runs: list[tuple[int, float]] = []
+    right: float | None = None
+    for offset, char in enumerate(raw_text):
+        if char.isspace():
+            continue
+        if not pdfium_c.FPDFText_GetLooseCharBox(handle, start + offset, ctypes.byref(box)):
+            continue
+        x0, _ = frame.place(box)
+        width = abs(box.right - box.left)
+        if right is not None and x0 - right > size * _COLUMN_GAP:
+            runs.append((offset, round(x0, 1)))
+        right = x0 + width
+    if not runs:
+        return line
+    return Line(text=line.text, page=line.page, size=line.size, bold=line.bold, x0=line.x0,
+                top=line.top, page_height=line.page_height, text_x=line.text_x,
+                runs=tuple(runs))
 
 
 #: Digits printed against the word or stop before them: candidates for footnote markers.
