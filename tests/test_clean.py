@@ -610,3 +610,34 @@ def test_the_rest_of_a_printed_line_split_by_the_reader_joins_it() -> None:
         "Ensure that all cared for children receive a timely annual health assessment.",
         "Establish systems to understand offending.",
     ]
+
+
+def test_a_table_row_the_reader_ran_into_one_line_is_parted_at_its_column_gap() -> None:
+    merged = Line(text="Anytown Council Anytown Council leaders should ensure that ", page=1,
+                  size=12.0, bold=False, x0=62.4, top=455.6, page_height=HEIGHT,
+                  runs=((16, 223.6),))
+    raw = pdf([
+        line("Responsible body Areas for priority action", 1, 420.0, x0=62.4, bold=True),
+        line("Anytown ICB", 1, 436.0, x0=62.4),
+        line("Health leaders should cut waits.", 1, 436.0, x0=223.6),
+        merged,
+        line("children with SEND get the care they need.", 1, 470.2, x0=223.6),
+    ])
+    assert texts(clean_document(raw), "paragraph") == [
+        "Health leaders should cut waits.",
+        "Anytown Council leaders should ensure that children with SEND get the care they need.",
+    ]
+
+
+def test_the_reader_measures_column_gaps_on_pages_with_ruled_tables(tmp_path: Path) -> None:
+    page = pdfgen.Page([
+        TextLine("Responsible body Areas for priority action", bold=True),
+        TextLine("Anytown Council" + " " * 14 + "Leaders should cut waits."),
+        TextLine("12. Ensure that plans are reviewed."),
+    ])
+    raw = read_document(pdfgen.write_pdf(tmp_path / "cells.pdf", [page]))
+    merged = next(line for line in raw.pages[0] if line.text.startswith("Anytown"))
+    [(offset, x0)] = merged.runs
+    assert merged.text[offset:].startswith("Leaders")
+    assert x0 > merged.x0 + 100
+    assert all(not line.runs for line in raw.pages[0] if line.text.startswith("12."))

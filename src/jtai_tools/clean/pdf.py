@@ -129,7 +129,7 @@ class PdfCleaner:
                            text_x=line.text_x)
                 if rules and rows and rows[-1].page == row.page:
                     row.ruled = _rule_between(rules, rows[-1], row)
-                rows.append(row)
+                rows.extend(_cells_of(row, line) if line.runs and not row.bold else [row])
         return _label_tables(_drop_contents(rows, self.vocab.contents))
 
     # ---- blocks ----------------------------------------------------------
@@ -367,6 +367,28 @@ def _opens_cell_item(cell_text: str, marker: str | None, led: bool) -> bool:
     complete that lead-in instead.
     """
     return marker is not None and not led and not cell_text.rstrip().endswith(":")
+
+
+def _cells_of(row: _Row, line: Line) -> list[_Row]:
+    """A row the reader ran across table columns, as one row per column (``Line.runs``).
+
+    Bold rows stay whole: a table's header ("Responsible body Areas for
+    priority action") is read as one line.
+    """
+    runs = [(offset, x) for offset, x in line.runs
+            if split_marker(normalise_chars(line.text[:offset]) + " x")[1] != "x"]
+    if not runs:
+        return [row]  # only a list label set apart from its text
+    cuts = [0, *(offset for offset, _ in runs), len(line.text)]
+    xs = [row.x0, *(x for _, x in runs)]
+    out: list[_Row] = []
+    for (begin, end), x0 in zip(pairwise(cuts), xs, strict=True):
+        text = normalise_chars(line.text[begin:end])
+        if text:
+            out.append(_Row(text=text, page=row.page, size=row.size, bold=row.bold, x0=x0,
+                            top=row.top, ruled=row.ruled and not out,
+                            text_x=row.text_x if not out else None))
+    return out or [row]
 
 
 def _rule_between(rules: list[tuple[float, float, float]], above: _Row, row: _Row) -> bool:
