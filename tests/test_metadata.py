@@ -463,3 +463,43 @@ def test_lead_inspector_as_reports_name_them(tmp_path: Path, lines: str,
     path = tmp_path / "report.txt"
     path.write_text(f"Focused visit to Sutton children's services\n{lines}\n", encoding="utf-8")
     assert read_metadata(read_document(path), [], []).lead_inspector == expected
+
+
+# --- frameworks before the single inspection framework ------------------------
+
+
+def test_child_protection_inspection_of_2013_is_its_own_type(tmp_path: Path) -> None:
+    path = tmp_path / "cp.txt"
+    path.write_text(
+        "Inspection of local authority arrangements for the protection of children\nSutton\n"
+        "Inspection dates: 14 January 2013 to 25 January 2013\nReport published: 1 March 2013\n"
+        "Lead inspector: Jane Doe HMI\n"
+        "Overall effectiveness of the arrangements to protect children: Adequate\n"
+        "The effectiveness of the help and protection provided to children, young people, "
+        "families and carers: Adequate\nThe quality of practice: Good\n"
+        "The effectiveness of leadership, management and governance: Inadequate\n",
+        encoding="utf-8",
+    )
+    meta = read_metadata(read_document(path), [], [])
+    assert (meta.inspection_type, meta.area.name, meta.date) == (
+        "child-protection", "sutton", "2013-03-01")
+    assert meta.judgements == {"overall_effectiveness": "adequate",
+                               "help_and_protection": "adequate",
+                               "quality_of_practice": "good",
+                               "leadership_governance": "inadequate"}
+    assert meta.lead_inspector == "Jane Doe"
+
+
+def test_looked_after_children_inspection_of_2012_is_its_own_type(tmp_path: Path) -> None:
+    path = tmp_path / "lac.txt"
+    path.write_text(
+        "Lewisham\nInspection of looked after children services\n"
+        "Inspection dates: 10 to 21 September 2012\nReport published: 26 October 2012\n"
+        "Overall effectiveness Good\nCapacity for improvement Good\n",
+        encoding="utf-8",
+    )
+    meta = read_metadata(read_document(path), [], [])
+    assert (meta.inspection_type, meta.area.name) == ("looked-after-children", "lewisham")
+    assert (meta.fieldwork.start, meta.fieldwork.end) == ("2012-09-10", "2012-09-21")
+    assert meta.judgements == {"overall_effectiveness": "good",
+                               "capacity_for_improvement": "good"}

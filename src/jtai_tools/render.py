@@ -69,6 +69,8 @@ TYPE_LABELS: dict[str, str] = {
     "focused-visit": "Focused visit",
     "monitoring-visit": "Monitoring visit",
     "area-send": "Area SEND",
+    "child-protection": "Child protection inspection",
+    "looked-after-children": "Looked after children inspection",
     "other": "Other",
 }
 assert set(TYPE_LABELS) == set(INSPECTION_TYPES)
