@@ -456,6 +456,8 @@ def test_visit_days_without_a_year_take_the_letters(
          "Her Majesty's Inspector, and Matthew Reed.", "Neil Penswick"),
         ("Yours sincerely\nNigel Parkes\nHer Majesty's Inspector", "Nigel Parkes"),
         ("Yours sincerely\nOfsted", None),
+        ("Yours sincerely\nYvette Stanley National Director Regulation and Social Care, Ofsted",
+         None),
     ],
 )
 def test_lead_inspector_as_reports_name_them(tmp_path: Path, lines: str,

@@ -734,15 +734,16 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
     """The lead inspector's name: the first pattern of the data file found, at its first match.
 
     Names are often printed over two lines (a sign-off's "Yours sincerely"
-    above the name, a team table's "lead" / "inspector"), so each line is
-    read joined with the next, by two spaces, which a name never spans.
+    above the name and "Her Majesty's Inspector" below it, a team table's
+    "lead" / "inspector"), so each line is read joined with the next two, by
+    two spaces, which a name never spans.
     """
     lines = [line.text for page in raw.pages for line in page]
-    pairs = [f"{_normalise(line)}  {_normalise(following)}" for line, following in
-             zip(lines, [*lines[1:], ""], strict=True)
-             if _NAMES_LEAD.search(line) or _NAMES_LEAD.search(following)]
+    windows = ["  ".join(_normalise(text) for text in lines[index:index + 3])
+               for index in range(len(lines)) if _NAMES_LEAD.search(lines[index])
+               or (index + 1 < len(lines) and _NAMES_LEAD.search(lines[index + 1]))]
     for pattern in config.lead_inspector:
-        for text in pairs:
+        for text in windows:
             match = pattern.search(text)
             if match:
                 return match["name"].strip()
