@@ -234,15 +234,22 @@ def year_span(years: Sequence[int]) -> str:
     return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
 
 
-def build_column(name: str, inspection_type: str | None, refs: Sequence[ReportRef],
-                 counts: Sequence[ThemeCount], themes: Iterable[str]) -> Column:
-    """Rates of every theme in ``themes`` over ``refs`` (``counts`` may hold other reports)."""
-    settings = compare_settings()
-    ids = {r.id for r in refs}
-    per_report: dict[str, dict[str, ThemeCount]] = {}
+#: Theme counts keyed by report id, then theme (see :func:`by_report`).
+CountIndex = dict[str, dict[str, ThemeCount]]
+
+
+def by_report(counts: Iterable[ThemeCount]) -> CountIndex:
+    """Theme counts keyed by report and theme, built once for every column of a comparison."""
+    index: CountIndex = {}
     for count in counts:
-        if count.report_id in ids:
-            per_report.setdefault(count.report_id, {})[count.theme] = count
+        index.setdefault(count.report_id, {})[count.theme] = count
+    return index
+
+
+def build_column(name: str, inspection_type: str | None, refs: Sequence[ReportRef],
+                 per_report: CountIndex, themes: Iterable[str]) -> Column:
+    """Rates of every theme in ``themes`` over ``refs`` (``per_report`` may hold others)."""
+    settings = compare_settings()
     findings = sum(r.findings for r in refs)
     concerns = sum(r.concerns for r in refs)
     rates = {}
@@ -351,7 +358,7 @@ def compare_areas(
     if missing:
         raise AreaError(missing[0], f"no reports for {', '.join(missing)} with these filters"
                         f"{_filter_text(type, since)}", [])
-    counts = db.theme_counts(filters)
+    counts = by_report(db.theme_counts(filters))
     quotes = _quotes(db, filters, not mix_types)
     groups = []
     for kind, members in _by_type(refs, mix_types):
@@ -375,10 +382,9 @@ def _by_type(refs: Sequence[ReportRef], mix_types: bool
     return [(k, [r for r in refs if r.inspection_type == k]) for k in kinds]
 
 
-def _themes_of(counts: Sequence[ThemeCount], refs: Sequence[ReportRef]) -> list[str]:
+def _themes_of(counts: CountIndex, refs: Sequence[ReportRef]) -> list[str]:
     """The themes raised by any of ``refs``, sorted."""
-    ids = {r.id for r in refs}
-    return sorted({c.theme for c in counts if c.report_id in ids})
+    return sorted({theme for r in refs for theme in counts.get(r.id, {})})
 
 
 def _group(kind: str | None, columns: list[Column],
@@ -506,7 +512,9 @@ def benchmark(
     ``against`` is ``neighbours`` (its ten DfE statistical neighbours),
     ``region`` (the other areas of its region) or ``england`` (every other
     area stored). Pooled rates weigh each finding (and each report) once.
-    One group per inspection type the area has, unless ``mix_types``.
+    One group per inspection type the area has, unless ``mix_types``. Each
+    member area's own column is given for neighbours and region (England's
+    members are only named, in ``present``).
     """
     name = db.resolve_area(area)
     try:
@@ -524,18 +532,21 @@ def benchmark(
     if not own:
         raise AreaError(name, f"no reports for {name} with these filters"
                         f"{_filter_text(type, since)}", [])
-    others = db.report_refs(Filters(present, type, since)) if present else []
-    counts = db.theme_counts(Filters([name, *present], type, since))
+    # England is every report: unfiltered, the counts come from an index alone
+    scope = None if group is None else [name, *present]
+    others = [r for r in db.report_refs(Filters(scope, type, since)) if r.area != name]
+    counts = by_report(db.theme_counts(Filters(scope, type, since)))
     groups = []
     for kind, members in _by_type(own, mix_types):
         kind_others = [r for r in others if kind is None or r.inspection_type == kind]
         themes = _themes_of(counts, [*members, *kind_others])
         mine = build_column(name, kind, members, counts, themes)
         pooled = build_column(against, kind, kind_others, counts, themes)
-        member_columns = [
-            build_column(a, kind, [r for r in kind_others if r.area == a], counts, themes)
-            for a in present if any(r.area == a for r in kind_others)
-        ]
+        per_area: dict[str, list[ReportRef]] = {}
+        for ref in kind_others:
+            per_area.setdefault(ref.area, []).append(ref)
+        member_columns = [] if group is None else [
+            build_column(a, kind, per_area[a], counts, themes) for a in present if a in per_area]
         rows = [BenchmarkRow(t, mine.rates[t], pooled.rates[t],
                              _difference(mine.rates[t].share, pooled.rates[t].share),
                              _difference(mine.rates[t].concern_share,
@@ -644,9 +655,8 @@ def compare_reports(
         raise QueryError(f"both references name the same report, {ids[0]}")
     refs = {r.id: r for r in db.report_refs() if r.id in ids}
     earlier, later = sorted((refs[i] for i in ids), key=lambda r: (r.sort_date or "", r.id))
-    counts = db.theme_counts(Filters(sorted({earlier.area, later.area})))
-    before = {c.theme: c for c in counts if c.report_id == earlier.id}
-    after = {c.theme: c for c in counts if c.report_id == later.id}
+    counts = by_report(db.theme_counts(Filters(sorted({earlier.area, later.area}))))
+    before, after = counts.get(earlier.id, {}), counts.get(later.id, {})
     changes = [
         _change(theme, earlier, later, before.get(theme), after.get(theme))
         for theme in sorted(set(before) | set(after))

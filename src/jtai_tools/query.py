@@ -430,6 +430,11 @@ class Database:
             for word in sorted(words)
         }
 
+    def themes(self) -> list[str]:
+        """The themes the stored findings carry, sorted."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT theme FROM finding_themes ORDER BY theme")]
+
     def theme_finding_counts(self) -> dict[str, int]:
         """For each theme, how many findings carry it."""
         return {theme: int(n) for theme, n in self.conn.execute(

@@ -209,8 +209,7 @@ def _check_choice(value: str | None, choices: list[str], what: str) -> str | Non
 
 def _known_themes(database: Database) -> list[str]:
     """Themes a --theme may name: those stored, and the codebook's."""
-    ids = [r[0] for r in database.conn.execute("SELECT DISTINCT theme FROM finding_themes")]
-    return ids + [t.id for t in load_codebook().themes]
+    return database.themes() + [t.id for t in load_codebook().themes]
 
 
 def _filters(database: Database, type_: str | None, section: str | None = None,
