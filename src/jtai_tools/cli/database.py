@@ -27,6 +27,7 @@ from .common import (
     _filters,
     _print_json,
     _print_rows,
+    _query_failure,
     _say,
     _txt,
     app,
@@ -260,13 +261,13 @@ def _output_format(fmt: str | None, output: Path | None, check: bool,
                    formats: tuple[str, ...]) -> str:
     """The format of a table command: --format, else --output's suffix, else text on a
     terminal and csv when piped; impossible choices are one line and exit 2."""
-    from .. import tables
-
     if check and output is None:
         err.print("error: --check needs --output FILE to compare with", markup=False)
         raise typer.Exit(2)
     implied = None
     if output is not None:
+        from .. import tables  # loads pandas: only when a file is written
+
         implied = tables.format_for(output) or (
             "xlsx" if output.suffix.lower() == ".xlsx" and "xlsx" in formats else None)
         if fmt is None and implied is None:
@@ -491,20 +492,24 @@ def grades(
 ) -> None:
     """The national grades summary: per area its latest ILACS or SIF judgements."""
     from .. import grades as grades_mod
-    from .. import tables
 
     chosen = _output_format(fmt, output, check, GRADES_FORMATS)
-    with _database(db, tables.TableError) as database:
+    with _database(db) as database:
         rows = grades_mod.grades(database, area=area, history=history)
-    if chosen == "text":
+    if chosen == "text":  # plain rows: no pandas for a table on the terminal
         columns = grades_mod.columns(history)
         _print_rows(columns, [[_txt(r.record()[c]) for c in columns] for r in rows])
         return
-    frame = grades_mod.grades_frame(rows, history)
-    if chosen == "xlsx":
-        from ..export import workbook_bytes
+    from .. import tables
 
-        content: str | bytes = workbook_bytes({"grades": frame}, "jtai grades summary")
-    else:
-        content = tables.render(frame, chosen, {"area": area, "history": history})
-    _deliver(content, output, check, len(rows))
+    frame = grades_mod.grades_frame(rows, history)
+    try:
+        if chosen == "xlsx":
+            from ..export import workbook_bytes
+
+            content: str | bytes = workbook_bytes({"grades": frame}, "jtai grades summary")
+        else:
+            content = tables.render(frame, chosen, {"area": area, "history": history})
+        _deliver(content, output, check, len(rows))
+    except tables.TableError as exc:
+        raise _query_failure(exc) from None
