@@ -50,3 +50,17 @@ def test_quick_commands_import_neither_spacy_nor_pandas(sample_db: Path, args: l
 def test_commands_that_need_pandas_still_load_it(sample_db: Path) -> None:
     """The check would notice: a table is a DataFrame, and its process imports pandas."""
     assert "pandas" in imported(["table", "--format", "csv"], sample_db)
+
+
+def test_every_command_is_in_the_group_that_registers_it() -> None:
+    """``jtai NAME`` imports only the group listed for NAME: the list must say where it is."""
+    from jtai_tools import cli
+
+    code = ("import importlib, sys; importlib.import_module('jtai_tools.cli.' + sys.argv[1]);"
+            " from jtai_tools.cli.common import app;"
+            " print(' '.join(sorted(c.name or c.callback.__name__.replace('_', '-')"
+            " for c in app.registered_commands)))")
+    for group, names in cli.GROUPS.items():
+        done = subprocess.run([sys.executable, "-c", code, group], capture_output=True,
+                              text=True, check=True)
+        assert done.stdout.split() == sorted(names), group

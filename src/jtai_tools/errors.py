@@ -8,6 +8,8 @@ with the error's ``exit_code``.
 
 from __future__ import annotations
 
+import re
+
 #: Exit codes of every command, in one place (rendered into ``--help`` and README).
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -41,3 +43,15 @@ class LabelsError(UsageError):
 def exit_codes_text() -> str:
     """The exit-code table as one sentence, for ``--help`` and the README."""
     return "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one safe line: control characters are shown as escapes like ``\\n``.
+
+    Messages quote file names and report text, so every line the CLI prints
+    goes through this.
+    """
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)

@@ -514,7 +514,12 @@ class Database:
 
     def _tags(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]],
                                              dict[int, list[dict[str, Any]]]]:
-        """Themes, agencies and evidence of the given findings, in their stored order."""
+        """Themes, agencies and evidence of the given findings, in their stored order.
+
+        The ids go through a temporary table and ``finding_id IN (SELECT ...)``:
+        written as a join, SQLite scans every tag of the database instead of
+        looking each finding up by its key.
+        """
         themes: dict[int, list[str]] = {}
         agencies: dict[int, list[str]] = {}
         evidence: dict[int, list[dict[str, Any]]] = {}
@@ -524,18 +529,18 @@ class Database:
         self.conn.execute("DELETE FROM temp.wanted")
         self.conn.executemany("INSERT INTO temp.wanted VALUES (?)", [(i,) for i in ids])
         for fid, theme in self.conn.execute(
-            "SELECT finding_id, theme FROM finding_themes JOIN temp.wanted w ON w.id = finding_id"
-            " ORDER BY finding_id, position"
+            "SELECT finding_id, theme FROM finding_themes"
+            " WHERE finding_id IN (SELECT id FROM temp.wanted) ORDER BY finding_id, position"
         ):
             themes.setdefault(fid, []).append(theme)
         for fid, agency in self.conn.execute(
             "SELECT finding_id, agency FROM finding_agencies"
-            " JOIN temp.wanted w ON w.id = finding_id ORDER BY finding_id, position"
+            " WHERE finding_id IN (SELECT id FROM temp.wanted) ORDER BY finding_id, position"
         ):
             agencies.setdefault(fid, []).append(agency)
         for fid, label, kind, text, start, end in self.conn.execute(
             'SELECT finding_id, label, kind, text, start, "end" FROM finding_evidence'
-            " JOIN temp.wanted w ON w.id = finding_id ORDER BY finding_id, position"
+            " WHERE finding_id IN (SELECT id FROM temp.wanted) ORDER BY finding_id, position"
         ):
             evidence.setdefault(fid, []).append(
                 {"label": label, "kind": kind, "text": text, "start": start, "end": end}

@@ -36,7 +36,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from .errors import JtaiError
+from .errors import JtaiError, printable
 from .models import Line, RawDocument
 from .vocab import vocabulary
 
@@ -54,14 +54,6 @@ _LINE = re.compile(r"[^\r\n]+")
 #: Control characters (and lone surrogates from undecodable file names) that must
 #: not reach a terminal or a log: a hostile file name could otherwise start a new
 #: line or move the cursor.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` on one safe line: control characters are shown as escapes like ``\\n``."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
-
-
 class InputError(JtaiError):
     """A file that cannot be read as a report; ``str()`` is the one-line reason.
 

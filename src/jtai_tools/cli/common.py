@@ -22,10 +22,9 @@ from .. import __version__
 # export) are imported inside the commands that need them, so that the other
 # commands start quickly.
 from ..codebook import Codebook, CodebookError, load_codebook
-from ..errors import JtaiError, exit_codes_text
+from ..errors import JtaiError, exit_codes_text, printable
 from ..models import INSPECTION_TYPES, SECTION_KINDS
 from ..query import Database, QueryError, open_db, resolve_name
-from ..read import printable
 from ..store import Store, StoreError
 
 if TYPE_CHECKING:

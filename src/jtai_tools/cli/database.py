@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.rule import Rule
 from rich.text import Text
 
 from .. import compare as compare_mod
@@ -407,6 +406,8 @@ def show(
 
 def _print_report(record: Report) -> None:
     """A report's metadata, then each section under a rule, items as bullets."""
+    from rich.rule import Rule  # only here: rich's layout modules take a while to import
+
     out.print(record.id, style="bold", markup=False)
     fields = [
         ("area", record.area.full_name or record.area.name),
