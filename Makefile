@@ -5,9 +5,16 @@ BIN    := $(VENV)/bin
 REPORTS ?= ../shared/reports
 GOLD   ?= ../shared/gold
 CORPUS ?= ../shared/corpus
+<<<<<<< HEAD
 DEMO_DB ?= out/demo.db
 
 .PHONY: install install-browser demo test lint score score-lists eval docs docs-check bench clean
+=======
+FUZZ_EXAMPLES ?= 400
+DEMO_DB ?= out/demo.db
+
+.PHONY: install install-browser demo test lint score eval docs docs-check bench fuzz clean
+>>>>>>> cd541a2 (read: first letter found with one regex, font names read into one buffer; make fuzz; national-size benchmark)
 
 $(BIN)/jtai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +75,14 @@ bench: install
 	$(BIN)/python benchmarks/bench_sections.py --reports $(REPORTS)
 	$(BIN)/python benchmarks/bench_metadata.py --reports $(REPORTS)
 	$(BIN)/python benchmarks/bench_query.py --reports-dir $(REPORTS)
+	$(BIN)/python benchmarks/bench_national.py --reports $(REPORTS) --corpus $(CORPUS)
+	$(BIN)/python benchmarks/bench_hostile.py --reports $(REPORTS)
+
+## fuzz: a few thousand mutated real reports through the bounded readers, then the full-size bomb
+fuzz: install
+	JTAI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JTAI_FUZZ_VERBOSE=1 $(BIN)/python -m pytest -q -s \
+		-p no:cacheprovider tests/test_fuzz_read.py
+	$(BIN)/python benchmarks/bench_hostile.py --reports $(REPORTS) --check
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -46,6 +46,7 @@ SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
 
 #: Characters that start a line without being its first letter (bullets, spaces).
 _LEAD_SKIP = " \t\u2022\u25aa\u25a0\u25fc\u25cf\u2013\u2014\u2212-*\uf0b7\uf0a7\u00b7"
+_LEAD = re.compile(f"[{re.escape(_LEAD_SKIP)}]+")
 
 
 _LINE = re.compile(r"[^\r\n]+")
@@ -532,9 +533,8 @@ def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, pag
     A line that opens with a bullet also gets the position of the text after
     it: the hanging indent its item's later lines keep.
     """
-    offset = 0
-    while offset < len(text) - 1 and text[offset] in _LEAD_SKIP:
-        offset += 1
+    lead = _LEAD.match(text)
+    offset = min(lead.end() if lead else 0, len(text) - 1)
     char = start + offset
     size = float(pdfium_c.FPDFText_GetFontSize(handle, char))
     weight = int(pdfium_c.FPDFText_GetFontWeight(handle, char))
@@ -561,12 +561,19 @@ def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, pag
 
 
 def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
-    """Whether the font's name says bold: some fonts report a normal weight."""
-    buffer = ctypes.create_string_buffer(96)
-    flags = ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(handle, char, buffer, 96, ctypes.byref(flags))
-    name = buffer.value.decode("latin-1", "replace").lower()
-    return "bold" in name or "black" in name or "heavy" in name
+    """Whether the font's name says bold: some fonts report a normal weight.
+
+    The name is read into one buffer kept for the process (each worker reads
+    one page at a time), not a new one per line.
+    """
+    pdfium_c.FPDFText_GetFontInfo(handle, char, _FONT_NAME, len(_FONT_NAME), _FONT_FLAGS_REF)
+    name = _FONT_NAME.value.lower()
+    return b"bold" in name or b"black" in name or b"heavy" in name
+
+
+_FONT_NAME = ctypes.create_string_buffer(96)
+_FONT_FLAGS = ctypes.c_int()
+_FONT_FLAGS_REF = ctypes.byref(_FONT_FLAGS)
 
 
 #: Control characters removed from text input (tab, newline, CR and form feed are kept).
