@@ -33,7 +33,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -227,6 +227,21 @@ class Column:
         return self.rates[theme]
 
 
+def as_data(record: Any) -> Any:
+    """A comparison as plain JSON-ready data, like :func:`dataclasses.asdict`, with each
+    :class:`Column`'s ``label`` (a property, which ``asdict`` leaves out) added."""
+    if isinstance(record, Column):
+        return {**{f.name: as_data(getattr(record, f.name)) for f in fields(record)},
+                "label": record.label}
+    if is_dataclass(record) and not isinstance(record, type):
+        return {f.name: as_data(getattr(record, f.name)) for f in fields(record)}
+    if isinstance(record, dict):
+        return {key: as_data(value) for key, value in record.items()}
+    if isinstance(record, list | tuple):
+        return type(record)(as_data(value) for value in record)
+    return record
+
+
 def year_span(years: Sequence[int]) -> str:
     """"2017", "2017-2023" or "undated"."""
     if not years:
@@ -324,12 +339,8 @@ class AreaComparison:
     since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--format json`` (each column's label included)."""
-        data = asdict(self)
-        for group, raw in zip(self.groups, data["groups"], strict=True):
-            for column, raw_column in zip(group.columns, raw["columns"], strict=True):
-                raw_column["label"] = column.label
-        return data
+        """Plain data for ``--format json``, every column with its label."""
+        return as_data(self)
 
 
 def compare_areas(
@@ -489,14 +500,9 @@ class Benchmark:
     since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--format json`` (each column's label included)."""
-        data = asdict(self)
-        for group, raw in zip(self.groups, data["groups"], strict=True):
-            raw["area"]["label"] = group.area.label
-            raw["benchmark"]["label"] = group.benchmark.label
-            for column, raw_column in zip(group.members, raw["members"], strict=True):
-                raw_column["label"] = column.label
-        return data
+        """Plain data for ``--format json``: the area's, the pooled and each member's
+        column, each with its label."""
+        return as_data(self)
 
 
 def benchmark(
