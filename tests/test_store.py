@@ -157,6 +157,9 @@ def test_schema_2_database_is_migrated_with_sortable_dates(db_path: Path) -> Non
         assert rows["sutton-2021-03-05-ilacs"] == "2021-03-05 fieldwork-end"
         assert store.report(reports[1].id) == reports[1]
         assert store.report(undated.id).sort_date == "2021-03-05"
+        # filled in place, digest included: saving the same report again changes nothing
+        assert store.save(reports[1]) == "unchanged"
+        assert store.integrity_check() == "ok"
 
 
 def test_sortable_date_is_printed_else_fieldwork(db_path: Path) -> None:

@@ -230,6 +230,10 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:  # another process created it meanwhile
             return
+        if version == 2:  # the same tables, three columns short: filled in place
+            _migrate_from_2(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
         if version:
             _add_report_columns(conn)
         legacy = _legacy_rows(conn) if version == 0 else _rebuild_rows(conn)
@@ -274,6 +278,24 @@ def _add_report_columns(conn: sqlite3.Connection) -> None:
     for name, kind in _ADDED_REPORT_COLUMNS:
         if name not in present:
             conn.execute(f"ALTER TABLE reports ADD COLUMN {name} {kind}")
+
+
+def _migrate_from_2(conn: sqlite3.Connection) -> None:
+    """Version 2 to 3: add the sortable date, its source and the lead inspector.
+
+    Every other table is unchanged, so only the reports' rows are updated
+    (the sortable date derived from the stored date and fieldwork, and the
+    record digest recomputed so that re-saving an unchanged report still
+    reads as unchanged) instead of re-writing every finding.
+    """
+    _add_report_columns(conn)
+    conn.execute("DROP INDEX IF EXISTS reports_area")
+    for statement in _statements(_SCHEMA):
+        conn.execute(statement)
+    for report in load_reports(conn, None):
+        sort_date, date_source = sortable_date(report.date, report.fieldwork)
+        conn.execute("UPDATE reports SET sort_date = ?, date_source = ?, record_sha256 = ?"
+                     " WHERE id = ?", (sort_date, date_source, record_digest(report), report.id))
 
 
 def _rebuild_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
