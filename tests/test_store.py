@@ -147,6 +147,7 @@ def test_schema_2_database_is_migrated_with_sortable_dates(db_path: Path) -> Non
     conn.execute("DROP INDEX reports_area")
     for column in ("sort_date", "date_source", "lead_inspector"):
         conn.execute(f"ALTER TABLE reports DROP COLUMN {column}")
+    conn.execute("ALTER TABLE sections DROP COLUMN groups")
     conn.execute("CREATE INDEX reports_area ON reports(area, date)")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
@@ -160,6 +161,16 @@ def test_schema_2_database_is_migrated_with_sortable_dates(db_path: Path) -> Non
         # filled in place, digest included: saving the same report again changes nothing
         assert store.save(reports[1]) == "unchanged"
         assert store.integrity_check() == "ok"
+
+
+def test_list_sub_headings_round_trip(db_path: Path) -> None:
+    report = copy_module.deepcopy(sample_reports()[0])
+    section = next(s for s in report.sections if s.items)
+    section.groups = ["Quality of practice"] * (len(section.items) - 1) + [None]
+    with Store(db_path) as store:
+        store.save(report)
+        assert store.report(report.id) == report
+        assert store.report(report.id).sections[0].groups == section.groups
 
 
 def test_sortable_date_is_printed_else_fieldwork(db_path: Path) -> None:

@@ -46,7 +46,7 @@ T = TypeVar("T")
 DEFAULT_DB = Path("jtai.db")
 
 #: Bumped whenever the schema changes; older databases are migrated on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS sections (
     paragraphs TEXT NOT NULL DEFAULT '[]',
     items      TEXT NOT NULL DEFAULT '[]',
     page       INTEGER,
+    groups     TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (report_id, position)
 ) WITHOUT ROWID;
 
@@ -230,8 +231,8 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:  # another process created it meanwhile
             return
-        if version == 2:  # the same tables, three columns short: filled in place
-            _migrate_from_2(conn)
+        if version in (2, 3):  # the same tables, a few columns short: filled in place
+            _migrate_in_place(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         if version:
@@ -260,30 +261,34 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-#: Columns of ``reports`` added since schema version 2, with their types.
-_ADDED_REPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("sort_date", "TEXT"),
-    ("date_source", "TEXT"),
-    ("lead_inspector", "TEXT"),
+#: Columns added since schema version 2, per table, with their types: version 3
+#: added the reports' sortable date, its source and the lead inspector, version 4
+#: the sub-heading of each list item.
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("reports", "sort_date", "TEXT"),
+    ("reports", "date_source", "TEXT"),
+    ("reports", "lead_inspector", "TEXT"),
+    ("sections", "groups", "TEXT NOT NULL DEFAULT '[]'"),
 )
 
 
 def _add_report_columns(conn: sqlite3.Connection) -> None:
-    """Give an older ``reports`` table the columns that :func:`load_reports` reads.
+    """Give older tables the columns that :func:`load_reports` reads.
 
-    They start empty: the rebuild that follows re-writes every report, which
-    derives the sortable date again from the stored date and fieldwork.
+    They start empty; what follows derives the sortable date again from the
+    stored date and fieldwork.
     """
-    present = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
-    for name, kind in _ADDED_REPORT_COLUMNS:
+    for table, name, kind in _ADDED_COLUMNS:
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         if name not in present:
-            conn.execute(f"ALTER TABLE reports ADD COLUMN {name} {kind}")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
-def _migrate_from_2(conn: sqlite3.Connection) -> None:
-    """Version 2 to 3: add the sortable date, its source and the lead inspector.
+def _migrate_in_place(conn: sqlite3.Connection) -> None:
+    """Versions 2 and 3 to the current one: add the columns since (see
+    :data:`_ADDED_COLUMNS`).
 
-    Every other table is unchanged, so only the reports' rows are updated
+    No table changes otherwise, so only the reports' rows are updated
     (the sortable date derived from the stored date and fieldwork, and the
     record digest recomputed so that re-saving an unchanged report still
     reads as unchanged) instead of re-writing every finding.
@@ -390,8 +395,8 @@ def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
         ),
     )
     conn.executemany(
-        "INSERT INTO sections (report_id, position, kind, heading, paragraphs, items, page)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sections (report_id, position, kind, heading, paragraphs, items, page,"
+        " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 report.id,
@@ -401,6 +406,7 @@ def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
                 json.dumps(s.paragraphs, ensure_ascii=False),
                 json.dumps(s.items, ensure_ascii=False),
                 s.page,
+                json.dumps(s.groups, ensure_ascii=False),
             )
             for pos, s in enumerate(report.sections)
         ],
@@ -610,13 +616,14 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
     # the same filter, applied to tables keyed by report_id
     rfilter = "" if ids is None else f"WHERE report_id IN ({','.join('?' * len(ids))})"
     sections: dict[str, list[Section]] = {}
-    for rid, kind, heading, paragraphs, items, page in conn.execute(
-        "SELECT report_id, kind, heading, paragraphs, items, page FROM sections"
+    for rid, kind, heading, paragraphs, items, page, groups in conn.execute(
+        "SELECT report_id, kind, heading, paragraphs, items, page, groups FROM sections"
         f" {rfilter} ORDER BY report_id, position",
         params,
     ):
         sections.setdefault(rid, []).append(
-            Section(kind, heading, json.loads(paragraphs), json.loads(items), page)
+            Section(kind, heading, json.loads(paragraphs), json.loads(items), page,
+                    json.loads(groups))
         )
     findings = _load_findings(conn, rfilter, params)
     out = []
