@@ -129,7 +129,7 @@ def test_report_in_chromium_heatmap_click_shows_findings(browser: Browser,
     shape = browser.run(
         "return [document.querySelectorAll('table.heatmap tbody tr').length,"
         " document.querySelectorAll('table.heatmap thead th').length,"
-        " document.querySelectorAll('#themes li.finding').length,"
+        " document.querySelectorAll('#themes ol.findings li').length,"
         " performance.getEntriesByType('resource').length];"
     )
     assert shape[0] >= 9 and shape[1] == 4  # themes; "Theme" + three areas
@@ -196,3 +196,36 @@ def _rgb(declaration: str) -> str:
     """``background:#b2182b`` as the browser reports the colour: ``rgb(178, 24, 43)``."""
     value = declaration.split(":")[1].lstrip("#")
     return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+def test_index_of_many_areas_picks_columns_and_opens_area_pages(
+        browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jtai_tools import render
+
+    monkeypatch.setattr(render, "MAX_AREAS_PER_PAGE", 2)
+    db = build_db(tmp_path / "jtai.db")
+    page = tmp_path / "all.html"
+    result = CliRunner().invoke(app, ["report", "--output", str(page), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "one page per area" in result.output
+    browser.open(page.as_uri())
+
+    def shown_columns() -> list[str]:
+        return browser.run("return Array.from(document.querySelectorAll("
+                           "'table.heatmap thead th[data-col]')).filter(th =>"
+                           " th.offsetParent !== null).map(th => th.dataset.col);")
+
+    assert shown_columns() == ["lewisham", "surrey"]  # the first two of the list
+    browser.click(browser.find('input[name="area"][value="sutton"]'))
+    assert shown_columns() == ["lewisham", "surrey", "sutton"]
+    browser.click(browser.find('button[data-areas="none"]'))
+    assert shown_columns() == []
+    browser.click(browser.find('button[data-areas="all"]'))
+    # a cell opens its area's own page at the theme
+    browser.click(browser.find('td[data-col="sutton"] a[href*="theme--supervision"]'))
+    assert browser.run("return location.pathname;").endswith("/all-areas/sutton.html")
+    assert browser.run("return location.hash;") == "#theme--supervision"
+    text = browser.text(browser.find("#theme--supervision"))
+    assert "Management oversight of casework is not consistently effective." in text
+    assert browser.run("return document.querySelector('a.home').getAttribute('href');") == (
+        "../all.html")

@@ -86,8 +86,12 @@ class Page(HTMLParser):
         if tag == "div" and "group" in (a.get("class") or ""):
             self._group = a["id"]
             self.group_findings[str(a["id"])] = 0
-        if tag == "li" and "finding" in (a.get("class") or "") and self._group:
+        if tag == "li" and "data-r" in a and self._group:
             self.group_findings[self._group] += 1
+            self._text = []  # a finding: its text, then its <small> line of metadata
+        if tag == "small" and self._text is not None:
+            self.finding_texts.append("".join(self._text))
+            self._text = None
         if tag == "p" and a.get("class") == "text":
             self._text = []
         if tag == "mark":
@@ -234,7 +238,7 @@ def test_html_shows_report_metadata_and_sources(db: Path) -> None:
     text = render.render_html(corpus)
     assert "overall effectiveness: <strong>inadequate</strong>" in text
     assert "London Borough of Sutton" in text
-    assert "Sutton · SIF · 2017-02-13 · What needs to improve" in text
+    assert "<b>concern</b> childrens-social-care · 2017-02-13 SIF · improve</small>" in text
     assert "Ofsted, CQC, HMICFRS" in text
 
 

@@ -285,11 +285,13 @@ def _slug(*parts: str) -> str:
     return "--".join(re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts)
 
 
-def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> Markup:
+def highlight(text: str, evidence: Sequence[dict[str, Any]], titles: bool = True) -> Markup:
     """The finding text, escaped, with its evidence words wrapped in ``<mark>``.
 
     Offsets outside the text are ignored; overlapping spans are merged so the
-    markup stays well nested, and the merged mark lists every label.
+    markup stays well nested, and the merged mark lists every label (as its
+    title, unless ``titles`` is false: under a theme's heading the label is
+    that theme).
     """
     spans = sorted(
         (int(e["start"]), int(e["end"]), str(e.get("kind", "")), str(e.get("label", "")))
@@ -306,10 +308,12 @@ def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> Markup:
             merged.append([start, end, {kind}, {label}])
     out, pos = Markup(), 0
     for start, end, kinds, labels in merged:
-        classes = " ".join(f"ev-{_slug(k)}" for k in sorted(kinds))  # kinds are data too
-        out += escape(text[pos:start]) + Markup(
-            '<mark class="ev {}" title="{}">{}</mark>'
-        ).format(classes, ", ".join(sorted(labels)), text[start:end])
+        # a theme's words are plain marks; other kinds get a class (kinds are data too)
+        classes = " ".join(f"ev-{_slug(k)}" for k in sorted(kinds - {"theme"}))
+        title = ", ".join(sorted(labels)) if titles else ""
+        out += escape(text[pos:start]) + Markup("<mark{}{}>{}</mark>").format(
+            Markup(' class="{}"').format(classes) if classes else "",
+            Markup(' title="{}"').format(title) if title else "", text[start:end])
         pos = end
     return out + escape(text[pos:])
 
@@ -333,35 +337,42 @@ def _cell_view(heat: Heatmap, corpus: Corpus, theme: str, col: Column,
     }
 
 
-def _finding_view(finding: dict[str, Any], report: Report) -> dict[str, Any]:
+def _finding_view(finding: dict[str, Any], theme: str, report: int, label: str
+                  ) -> dict[str, Any]:
+    """One finding as a theme's list shows it: its text with that theme's evidence words
+    marked, its polarity, agencies, report and section.
+
+    Only the theme's own evidence is marked (a finding is listed once per theme), and the
+    report is an index into the page's report list: this keeps a page of three busy areas,
+    some 5,000 listed findings, well under 2 MB.
+    """
+    evidence = [e for e in finding["evidence"] if e["kind"] == "theme" and e["label"] == theme]
+    agencies = ", ".join(finding["agencies"])
+    section = str(finding["section_kind"]).replace("-", " ")
     return {
         "polarity": str(finding["polarity"]),
-        "text": highlight(str(finding["text"]), finding["evidence"]),
-        "agencies": list(finding["agencies"]),
-        "report_id": report.id,
-        "type": report.inspection_type,
-        "year": (report_date(report) or "")[:4],
-        "source": " · ".join((
-            area_label(report.area.name),
-            TYPE_LABELS.get(report.inspection_type, report.inspection_type),
-            report_date(report) or "undated",
-            str(finding["section_heading"] or finding["section_kind"]),
-        )),
+        "text": highlight(str(finding["text"]), evidence, titles=False),
+        "report": report,
+        "meta": " · ".join(x for x in (agencies, label, section) if x),
     }
 
 
 def _theme_views(heat: Heatmap, corpus: Corpus) -> list[dict[str, Any]]:
-    by_id = {r.id: r for r in corpus.reports}
+    index = {r.id: i for i, r in enumerate(corpus.reports)}
+    labels = {r.id: report_label(r) for r in corpus.reports}
     records = corpus.findings.to_dict("records")
     themes = []
     for theme in heat.themes:
-        groups = [
-            {"id": _slug("cell", theme, col.key), "label": col.label,
-             "title": f"{corpus.label(theme)} – {col.label}",
-             "findings": [_finding_view(records[i], by_id[records[i]["report_id"]])
-                          for i in heat.cells[(theme, col.key)]]}
-            for col in heat.columns if (theme, col.key) in heat.cells
-        ]
+        groups = []
+        for col in heat.columns:
+            if (theme, col.key) not in heat.cells:
+                continue
+            findings = [_finding_view(records[i], theme, index[records[i]["report_id"]],
+                                      labels[records[i]["report_id"]])
+                        for i in heat.cells[(theme, col.key)]]
+            groups.append({"id": _slug("cell", theme, col.key), "label": col.label,
+                           "title": f"{corpus.label(theme)} – {col.label}",
+                           "findings": findings})
         themes.append({"id": theme, "anchor": _slug("theme", theme),
                        "label": corpus.label(theme), "groups": groups})
     return themes
@@ -428,6 +439,7 @@ def filter_data(corpus: Corpus, heat: Heatmap) -> dict[str, Any]:
     """What the page's script needs to recompute cells for a type or year filter."""
     counts = report_counts(corpus)
     return {
+        "order": [r.id for r in corpus.reports],
         "columns": {c.key: list(c.report_ids) for c in heat.columns},
         "reports": {r.id: {"type": r.inspection_type, "year": (report_date(r) or "")[:4],
                            "tagged": counts.tagged.get(r.id, 0)} for r in corpus.reports},

@@ -89,12 +89,18 @@
     }
     var max = document.getElementById("max-share");
     if (max) { max.textContent = Math.round(100 * maxShare); }
-    var items = document.querySelectorAll("[data-type][data-year]");
+    // findings name their report by its place in data.order; comparisons and report
+    // rows carry their type and year
+    var items = document.querySelectorAll("[data-r], [data-type][data-year]");
     var hidden = 0;
     for (var k = 0; k < items.length; k++) {
-      var out = !keep(items[k].getAttribute("data-type"), items[k].getAttribute("data-year"));
-      items[k].classList.toggle("filtered-out", out);
-      if (out && items[k].classList.contains("finding")) { hidden++; }
+      var item = items[k];
+      var r = item.getAttribute("data-r");
+      var report = r !== null ? data.reports[data.order[+r]] : null;
+      var out = report ? !keep(report.type, report.year)
+        : !keep(item.getAttribute("data-type"), item.getAttribute("data-year"));
+      item.classList.toggle("filtered-out", out);
+      if (out && report) { hidden++; }
     }
     // one inspection a column: a column whose report is filtered out goes
     Object.keys(data.columns).forEach(function (key) {
