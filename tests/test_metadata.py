@@ -455,6 +455,11 @@ def test_visit_days_without_a_year_take_the_letters(
         ("The visit took place on 7 and 8 August 2018. The inspectors were Neil Penswick, "
          "Her Majesty's Inspector, and Matthew Reed.", "Neil Penswick"),
         ("Yours sincerely\nNigel Parkes\nHer Majesty's Inspector", "Nigel Parkes"),
+        ("Lead inspectors: Rebecca Quested, His Majesty's Inspector, and Matthew Reed,",
+         "Rebecca Quested"),
+        ("services on 7 and 8 July 2021. Her Majesty's Inspectors for this visit were Amanda\n"
+         "Maxwell and Nick Stacey.", "Amanda Maxwell"),
+        ("Your sincerely\nJulie Knight\nHer Majesty's Inspector", "Julie Knight"),
         ("Yours sincerely\nOfsted", None),
         ("Yours sincerely\nYvette Stanley National Director Regulation and Social Care, Ofsted",
          None),

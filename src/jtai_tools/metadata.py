@@ -145,8 +145,10 @@ def _config() -> _Config:
     }
     lead = data["lead_inspector"]
     return _Config(
-        lead_inspector=tuple(re.compile(p.replace("{name}", lead["name"]))
-                             for p in lead["patterns"]),
+        lead_inspector=tuple(
+            re.compile(p.replace("{name}", lead["name"]).replace("{wrapped_name}",
+                                                                 lead["wrapped_name"]))
+            for p in lead["patterns"]),
         head_chars=int(data["head_chars"]),
         types=tuple(
             _TypeSignature(
@@ -746,7 +748,7 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
         for text in windows:
             match = pattern.search(text)
             if match:
-                return match["name"].strip()
+                return " ".join(match["name"].split())
     return None
 
 
