@@ -28,6 +28,7 @@ class TextLine:
     x: float = 72.0  # left edge, points: list markers and hanging indents
     note: str = ""  # a footnote number printed raised and smaller after the text
     tail: str = ""  # text after the footnote number, back on the line ("." after a note)
+    cells: tuple[tuple[float, str], ...] = ()  # more text on the same line: (x, text)
 
 
 @dataclass(slots=True)
@@ -84,6 +85,10 @@ def _text_stream(lines: list[TextLine], width: float = PAGE_WIDTH,
         x, y = _user_point(line.x, top, rotate, width, height)
         parts.append(b"%s %g Tf %d %d %d %d %g %g Tm (%s) Tj"
                      % (font, line.size, a, b, c, d, x, y, text))
+        for cell_x, cell_text in line.cells:
+            cx, cy = _user_point(cell_x, top, rotate, width, height)
+            parts.append(b"%s %g Tf %d %d %d %d %g %g Tm (%s) Tj"
+                         % (font, line.size, a, b, c, d, cx, cy, _escape(cell_text)))
         if line.note:
             parts.append(b"%s %g Tf %g Ts (%s) Tj 0 Ts %s %g Tf (%s) Tj" % (
                 font, line.size * 0.65, line.size * 0.35, _escape(line.note), font, line.size,

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -219,6 +220,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDo
         raise InputError(path, f"cannot be opened as a PDF ({exc})") from None
     pages: list[list[Line]] = []
     rules: dict[int, list[tuple[float, float, float]]] = {}
+    marks: set[int] = set()  # pages that name a ruled list table
     ruled_page = vocabulary().ruled_page
     try:
         count = len(pdf)
@@ -228,10 +230,13 @@ def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDo
         for index in range(count):
             try:
                 # A ruled list table may run on to the next page.
-                lines, found = _pdf_page_lines(pdf, index, limits, ruled_page, index in rules)
+                lines, found, marked = _pdf_page_lines(pdf, index, limits, ruled_page,
+                                                       index in marks)
                 pages.append(lines)
                 if found is not None:
                     rules[index + 1] = found
+                if marked:
+                    marks.add(index + 1)
             except pdfium.PdfiumError:
                 raise InputError(
                     path, f"page {index + 1} is damaged and cannot be read"
@@ -340,12 +345,13 @@ _Rules = list[tuple[float, float, float]]
 
 def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
                     ruled_page: re.Pattern[str], ruled_before: bool
-                    ) -> tuple[list[Line], _Rules | None]:
+                    ) -> tuple[list[Line], _Rules | None, bool]:
     """The page's lines, each with the font and position of its first letter.
 
     A page that prints a ruled list table (a line matching ``ruled_page``, or
     the page before did) also gives its horizontal rules, and its lines the
     x offsets of the glyph runs after a column gap; other pages ``None``.
+    Last, whether the page itself names such a table.
     """
     page = pdf[index]
     try:
@@ -375,13 +381,14 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
                     continue
                 lines.append(_line_with_layout(handle, raw_line, match.start(), index + 1, frame))
                 starts.append(match.start())
-            if not (ruled_before or any(ruled_page.search(line.text) for line in lines)):
-                return lines, None
+            marked = any(ruled_page.search(line.text) for line in lines)
+            if not (ruled_before or marked):
+                return lines, None, False
             if same_indexing:
                 lines = [_with_runs(handle, line, text[start:start + len(line.text)], start,
                                     frame) if _BLANK not in text[start:start + len(line.text)]
                          else line for line, start in zip(lines, starts, strict=True)]
-            return lines, _horizontal_rules(page, frame)
+            return lines, _horizontal_rules(page, frame), marked
         finally:
             textpage.close()
     finally:
@@ -429,23 +436,30 @@ def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start:
 
     pdfium runs the cells of a table row printed at one height into one line
     ("Plymouth City Council Plymouth City Council leaders should ..."); the
-    gap between two glyphs tells the cells apart. Only pages with ruled list
-    tables are measured, glyph by glyph.
+    gap between two of the line's text rectangles (pdfium's runs of glyphs
+    drawn together) tells the cells apart. Only pages with ruled list tables
+    are measured.
     """
     size = line.size or 12.0
-    box = pdfium_c.FS_RECTF()
+    count = pdfium_c.FPDFText_CountRects(handle, start, len(raw_text))
+    if count < 2:
+        return line
+    edges = [ctypes.c_double() for _ in range(4)]
+    rects: list[tuple[float, float, float, float]] = []
+    for number in range(count):
+        if pdfium_c.FPDFText_GetRect(handle, number, *edges):
+            rects.append(tuple(edge.value for edge in edges))  # left, top, right, bottom
+    rects.sort()
     runs: list[tuple[int, float]] = []
-    right: float | None = None
-    for offset, char in enumerate(raw_text):
-        if char.isspace():
+    for (_, _, right, _), (left, top, _, bottom) in pairwise(rects):
+        if left - right <= size * _COLUMN_GAP:
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(handle, start + offset, ctypes.byref(box)):
-            continue
-        x0, _ = frame.place(box)
-        width = abs(box.right - box.left)
-        if right is not None and x0 - right > size * _COLUMN_GAP:
-            runs.append((offset, round(x0, 1)))
-        right = x0 + width
+        char = pdfium_c.FPDFText_GetCharIndexAtPos(handle, left + 0.5, (top + bottom) / 2,
+                                                   2.0, 2.0)
+        offset = char - start
+        if 0 < offset < len(raw_text):
+            box = pdfium_c.FS_RECTF(left, top, left, bottom)
+            runs.append((offset, round(frame.place(box)[0], 1)))
     if not runs:
         return line
     return Line(text=line.text, page=line.page, size=line.size, bold=line.bold, x0=line.x0,
