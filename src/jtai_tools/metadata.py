@@ -295,7 +295,7 @@ class _Text:
             else:
                 continue
             break
-        self.head = _join(lines)[:head_chars]
+        self.head = _dates_spelled(_join(lines))[:head_chars]
         self._head_lines = lines
         self._full: str | None = None
 
@@ -342,19 +342,21 @@ _PAGE_NUMBER_RE = re.compile(r"\s*\d{1,3}\s*$")
 
 
 def _join(lines: Iterable[str]) -> str:
-    """Lines as one normalised string: plain characters, markup gone, single spaces.
-
-    Dates are spelled one way: UK numeric dates ("25/11/2016") with the
-    month's name, and "the 15 and 16 of May" without the "of".
-    """
+    """Lines as one normalised string: plain characters, markup gone, single spaces."""
     text = _strip_markup(plain("\n".join(lines)))
     if "\ufffe" in text:
         text = _SOFT_BREAK_RE.sub("-", text)
+    return " ".join(text.split())
+
+
+def _dates_spelled(text: str) -> str:
+    """Dates spelled one way: UK numeric dates ("25/11/2016") with the month's name,
+    and "the 15 and 16 of May" without the "of"."""
     if "/" in text:
         text = _NUMERIC_DATE_RE.sub(_spelled_date, text)
     if " of " in text:
         text = _DAY_OF_MONTH_RE.sub(r"\1 \2", text)
-    return " ".join(text.split())
+    return text
 
 
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -741,8 +743,16 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
     two spaces, which a name never spans.
     """
     lines = [line.text for page in raw.pages for line in page]
-    windows = ["  ".join(_normalise(text) for text in lines[index:index + 3])
-               for index in range(len(lines)) if _NAMES_LEAD.search(lines[index])
+    normalised: dict[int, str] = {}
+
+    def window(start: int) -> str:
+        for index in range(start, min(start + 3, len(lines))):
+            if index not in normalised:
+                normalised[index] = _normalise(lines[index])
+        return "  ".join(normalised[i] for i in range(start, min(start + 3, len(lines))))
+
+    windows = [window(index) for index in range(len(lines))
+               if _NAMES_LEAD.search(lines[index])
                or (index + 1 < len(lines) and _NAMES_LEAD.search(lines[index + 1]))]
     for pattern in config.lead_inspector:
         for text in windows:
