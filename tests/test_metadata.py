@@ -402,16 +402,20 @@ def test_a_page_number_between_a_judgement_and_its_grade(tmp_path: Path) -> None
 # --- dates as some reports print them, and the lead inspector -----------------
 
 
+def metadata_of_text(tmp_path: Path, text: str) -> Metadata:
+    """The metadata of a text report made of ``text``."""
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    return read_metadata(read_document(path), [], [])
+
+
 def test_uk_numeric_dates(tmp_path: Path) -> None:
-    path = tmp_path / "sif.txt"
-    path.write_text(
+    meta = metadata_of_text(tmp_path, (
         "Redbridge\nInspection of services for children in need of help and protection, "
         "children looked after and care leavers\nand\nReview of the effectiveness of the local "
         "safeguarding children board\nInspection date: 12/09/2016 to 06/10/2016\n"
-        "Report published: 25/11/2016\nLead inspector: Peter McEntee HMI\n",
-        encoding="utf-8",
-    )
-    meta = read_metadata(read_document(path), [], [])
+        "Report published: 25/11/2016\nLead inspector: Peter McEntee HMI\n"
+    ))
     assert meta.inspection_type == "sif"
     assert meta.date == "2016-11-25"
     assert (meta.fieldwork.start, meta.fieldwork.end) == ("2016-09-12", "2016-10-06")
@@ -428,16 +432,13 @@ def test_uk_numeric_dates(tmp_path: Path) -> None:
     ],
 )
 def test_visit_days_without_a_year_take_the_letters(
-        tmp_path: Path, visit: str, letter: str, expected: tuple[str, str] | None) -> None:
-    path = tmp_path / "letter.txt"
-    path.write_text(
+        tmp_path: Path, visit: str, letter: str, expected: tuple[str, str]) -> None:
+    meta = metadata_of_text(tmp_path, (
         f"{letter}\nDear Ms Smith\nFocused visit to Sutton children's services\n"
         "This letter summarises the findings of the focused visit to Sutton children's "
         f"services {visit}. Her Majesty's Inspectors for this visit were Jo Smith and "
-        "Ann Brown.\nYours sincerely\nJo Smith\nHer Majesty's Inspector\n",
-        encoding="utf-8",
-    )
-    meta = read_metadata(read_document(path), [], [])
+        "Ann Brown.\nYours sincerely\nJo Smith\nHer Majesty's Inspector\n"
+    ))
     assert (meta.fieldwork.start, meta.fieldwork.end) == expected
     assert meta.lead_inspector == "Jo Smith"
 
@@ -467,27 +468,23 @@ def test_visit_days_without_a_year_take_the_letters(
 )
 def test_lead_inspector_as_reports_name_them(tmp_path: Path, lines: str,
                                              expected: str | None) -> None:
-    path = tmp_path / "report.txt"
-    path.write_text(f"Focused visit to Sutton children's services\n{lines}\n", encoding="utf-8")
-    assert read_metadata(read_document(path), [], []).lead_inspector == expected
+    meta = metadata_of_text(tmp_path, f"Focused visit to Sutton children's services\n{lines}\n")
+    assert meta.lead_inspector == expected
 
 
 # --- frameworks before the single inspection framework ------------------------
 
 
 def test_child_protection_inspection_of_2013_is_its_own_type(tmp_path: Path) -> None:
-    path = tmp_path / "cp.txt"
-    path.write_text(
+    meta = metadata_of_text(tmp_path, (
         "Inspection of local authority arrangements for the protection of children\nSutton\n"
         "Inspection dates: 14 January 2013 to 25 January 2013\nReport published: 1 March 2013\n"
         "Lead inspector: Jane Doe HMI\n"
         "Overall effectiveness of the arrangements to protect children: Adequate\n"
         "The effectiveness of the help and protection provided to children, young people, "
         "families and carers: Adequate\nThe quality of practice: Good\n"
-        "The effectiveness of leadership, management and governance: Inadequate\n",
-        encoding="utf-8",
-    )
-    meta = read_metadata(read_document(path), [], [])
+        "The effectiveness of leadership, management and governance: Inadequate\n"
+    ))
     assert (meta.inspection_type, meta.area.name, meta.date) == (
         "child-protection", "sutton", "2013-03-01")
     assert meta.judgements == {"overall_effectiveness": "adequate",
@@ -498,14 +495,11 @@ def test_child_protection_inspection_of_2013_is_its_own_type(tmp_path: Path) -> 
 
 
 def test_looked_after_children_inspection_of_2012_is_its_own_type(tmp_path: Path) -> None:
-    path = tmp_path / "lac.txt"
-    path.write_text(
+    meta = metadata_of_text(tmp_path, (
         "Lewisham\nInspection of looked after children services\n"
         "Inspection dates: 10 to 21 September 2012\nReport published: 26 October 2012\n"
-        "Overall effectiveness Good\nCapacity for improvement Good\n",
-        encoding="utf-8",
-    )
-    meta = read_metadata(read_document(path), [], [])
+        "Overall effectiveness Good\nCapacity for improvement Good\n"
+    ))
     assert (meta.inspection_type, meta.area.name) == ("looked-after-children", "lewisham")
     assert (meta.fieldwork.start, meta.fieldwork.end) == ("2012-09-10", "2012-09-21")
     assert meta.judgements == {"overall_effectiveness": "good",
