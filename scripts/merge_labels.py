@@ -118,7 +118,8 @@ def main() -> None:
     for batch, pairs in report.items():
         for pair, parts in pairs.items():
             figures = ", ".join(f"{part} themes {v['theme_micro_f1']:.3f} polarity"
-                                f" {v['polarity_agreement']:.3f} agencies {v['agency_micro_f1']:.3f}"
+                                f" {v['polarity_agreement']:.3f}"
+                                f" agencies {v['agency_micro_f1']:.3f}"
                                 for part, v in parts.items())
             print(f"{batch} {pair}: {figures}")
 
