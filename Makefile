@@ -10,7 +10,7 @@ DEMO_DB ?= out/demo.db
 
 .PHONY: install install-browser demo test lint score score-lists eval docs docs-check bench clean
 =======
-FUZZ_EXAMPLES ?= 400
+FUZZ_EXAMPLES ?= 700
 DEMO_DB ?= out/demo.db
 
 .PHONY: install install-browser demo test lint score eval docs docs-check bench fuzz clean

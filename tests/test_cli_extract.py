@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -261,3 +265,32 @@ def test_jobs_default_to_the_cores_and_memory_takes_units(tmp_path: Path) -> Non
     wrong = jtai("extract", good, "--no-store", "--max-memory", "lots", cwd=tmp_path)
     assert wrong.returncode == 2
     assert "'lots' is not a size" in wrong.stderr
+
+
+def test_ctrl_c_stops_the_workers_and_keeps_what_was_stored(
+    reports_dir: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "jtai.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JTAI_", "FORCE_COLOR"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jtai_tools.cli", "extract", reports_dir / "pdf", "--db", db,
+         "--jobs", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists():
+            with contextlib.suppress(sqlite3.Error), Store(db) as store:
+                if store.report_ids():
+                    break
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1].startswith("interrupted: ")
+    time.sleep(1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker is left behind
+    with Store(db) as store:
+        assert store.integrity_check() == "ok" and store.report_ids()
