@@ -5,16 +5,10 @@ BIN    := $(VENV)/bin
 REPORTS ?= ../shared/reports
 GOLD   ?= ../shared/gold
 CORPUS ?= ../shared/corpus
-<<<<<<< HEAD
-DEMO_DB ?= out/demo.db
-
-.PHONY: install install-browser demo test lint score score-lists eval docs docs-check bench clean
-=======
 FUZZ_EXAMPLES ?= 700
 DEMO_DB ?= out/demo.db
 
-.PHONY: install install-browser demo test lint score eval docs docs-check bench fuzz clean
->>>>>>> cd541a2 (read: first letter found with one regex, font names read into one buffer; make fuzz; national-size benchmark)
+.PHONY: install install-browser demo test lint score score-lists eval docs docs-check bench fuzz clean
 
 $(BIN)/jtai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
