@@ -62,13 +62,14 @@ docs: install
 docs-check: install
 	$(BIN)/python scripts/gen_docs.py --check
 
-## bench: speed against the targets (extraction, tagging, stages, queries over 1,000 reports)
+## bench: speed against the targets (extraction, tagging, stages, queries and whole commands over 1,000 reports)
 bench: install
 	$(BIN)/python benchmarks/bench_extract.py --reports $(REPORTS)
 	$(BIN)/python benchmarks/bench_tag.py
 	$(BIN)/python benchmarks/bench_sections.py --reports $(REPORTS)
 	$(BIN)/python benchmarks/bench_metadata.py --reports $(REPORTS)
 	$(BIN)/python benchmarks/bench_query.py --reports-dir $(REPORTS)
+	$(BIN)/python benchmarks/bench_commands.py --reports-dir $(REPORTS)
 	$(BIN)/python benchmarks/bench_national.py --reports $(REPORTS) --corpus $(CORPUS)
 	$(BIN)/python benchmarks/bench_hostile.py --reports $(REPORTS)
 

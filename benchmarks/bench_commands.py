@@ -6,9 +6,11 @@ as a process, Python start-up and imports included (median of ``--repeat``
 runs), against two targets: the quick commands (``list``, ``show``,
 ``search``, ``compare``, ``grades`` as text) within 0.3 s, and ``compare``,
 ``table`` and ``grades`` in any format within 1 s. The interpreter's own
-start-up and the import of the command line are measured in the same run,
-so the ratios say what is jtai's. Then the HTML report of three areas is
-written and its size compared with the 2 MB target.
+start-up, the import of the database commands' modules and the import of
+pandas (which a table in csv, md, json or xlsx needs) are measured in the
+same run, as the floors the commands stand on: on a busy machine all of them
+rise together. Then the HTML report of the three areas with the most
+findings is written and its size compared with the 2 MB target.
 
     .venv/bin/python benchmarks/bench_commands.py [--reports-dir ../shared/reports]
         [--reports 1000] [--repeat 5]
@@ -61,6 +63,10 @@ def main() -> None:
             reports = database.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
             areas = [a for a in database.areas() if a.endswith("-0")]
             one_id = database.report_ids()[0]
+            # the report's worst case: the three areas with the most findings
+            busiest = [r[0] for r in database.conn.execute(
+                "SELECT r.area FROM findings f JOIN reports r ON r.id = f.report_id"
+                " GROUP BY r.area ORDER BY COUNT(*) DESC, r.area LIMIT 3")]
         print(f"{reports} reports in {db.name}, {len(database.areas())} areas")
         pair = areas[:2]
         out = Path(folder)
@@ -76,9 +82,10 @@ def main() -> None:
             ["grades", "--history", "--output", str(out / "grades.xlsx")],
         ]
         floor = timed(process("-c", "pass"), args.repeat)
-        imports = timed(process("-c", "import jtai_tools.cli"), args.repeat)
-        print(f"\npython start-up {floor:.3f} s; import of the command line {imports:.3f} s "
-              f"(start-up included)")
+        group = timed(process("-c", "import jtai_tools.cli.database"), args.repeat)
+        pandas = timed(process("-c", "import pandas"), args.repeat)
+        print(f"\nin this run: python start-up {floor:.3f} s; the database commands' modules "
+              f"imported {group:.3f} s; pandas imported {pandas:.3f} s (start-up included)")
         print(f"\n{'command':<62} {'median s':>9} {'x target':>9}")
         worst = {QUICK_S: 0.0, WHOLE_S: 0.0}
         for target, cases in ((QUICK_S, quick), (WHOLE_S, whole)):
@@ -94,12 +101,13 @@ def main() -> None:
 
         page = out / "report.html"
         start = time.perf_counter()
-        jtai(["report", *areas[:3], "--output", str(page)], db)()
+        jtai(["report", *busiest, "--output", str(page)], db)()
         seconds = time.perf_counter() - start
         size = page.stat().st_size
         verdict = "within" if size < REPORT_BYTES else "OVER"
-        print(f"\njtai report of 3 areas: {size / 1e6:.2f} MB in {seconds:.2f} s: {verdict} "
-              f"the {REPORT_BYTES / 1e6:g} MB target (ratio {size / REPORT_BYTES:.3f})")
+        print(f"\njtai report {' '.join(busiest)} (the most findings): {size / 1e6:.2f} MB "
+              f"in {seconds:.2f} s: {verdict} the {REPORT_BYTES / 1e6:g} MB target "
+              f"(ratio {size / REPORT_BYTES:.3f})")
 
 
 if __name__ == "__main__":
