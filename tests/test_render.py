@@ -67,6 +67,7 @@ class Page(HTMLParser):
         self._text: list[str] | None = None
         self._mark: list[str] | None = None
         self._group: str | None = None
+        self._list = False
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -86,7 +87,9 @@ class Page(HTMLParser):
         if tag == "div" and "group" in (a.get("class") or ""):
             self._group = a["id"]
             self.group_findings[str(a["id"])] = 0
-        if tag == "li" and "data-r" in a and self._group:
+        if tag == "ol" and "findings" in (a.get("class") or ""):
+            self._list = True
+        if tag == "li" and self._list and self._group:
             self.group_findings[self._group] += 1
             self._text = []  # a finding: its text, then its <small> line of metadata
         if tag == "small" and self._text is not None:
@@ -98,6 +101,8 @@ class Page(HTMLParser):
             self._mark = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "ol":
+            self._list = False
         if tag == "p" and self._text is not None:
             self.finding_texts.append("".join(self._text))
             self._text = None
@@ -238,7 +243,7 @@ def test_html_shows_report_metadata_and_sources(db: Path) -> None:
     text = render.render_html(corpus)
     assert "overall effectiveness: <strong>inadequate</strong>" in text
     assert "London Borough of Sutton" in text
-    assert "<b>concern</b> childrens-social-care · 2017-02-13 SIF · improve</small>" in text
+    assert '<li class="concern">' in text and "childrens-social-care · improve</small>" in text
     assert "Ofsted, CQC, HMICFRS" in text
 
 

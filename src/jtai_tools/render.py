@@ -337,27 +337,25 @@ def _cell_view(heat: Heatmap, corpus: Corpus, theme: str, col: Column,
     }
 
 
-def _finding_view(finding: dict[str, Any], theme: str, report: int, label: str
-                  ) -> dict[str, Any]:
+def _finding_view(finding: dict[str, Any], theme: str) -> dict[str, Any]:
     """One finding as a theme's list shows it: its text with that theme's evidence words
-    marked, its polarity, agencies, report and section.
+    marked, its polarity, agencies and section.
 
     Only the theme's own evidence is marked (a finding is listed once per theme), and the
-    report is an index into the page's report list: this keeps a page of three busy areas,
-    some 5,000 listed findings, well under 2 MB.
+    report is named once for all its findings in a group: this keeps a page of three busy
+    areas, some 5,000 listed findings, under 2 MB.
     """
     evidence = [e for e in finding["evidence"] if e["kind"] == "theme" and e["label"] == theme]
-    agencies = ", ".join(finding["agencies"])
     section = str(finding["section_kind"]).replace("-", " ")
     return {
         "polarity": str(finding["polarity"]),
         "text": highlight(str(finding["text"]), evidence, titles=False),
-        "report": report,
-        "meta": " · ".join(x for x in (agencies, label, section) if x),
+        "meta": " · ".join(x for x in (", ".join(finding["agencies"]), section) if x),
     }
 
 
 def _theme_views(heat: Heatmap, corpus: Corpus) -> list[dict[str, Any]]:
+    """Per theme, per column, per report: the findings listed (reports oldest first)."""
     index = {r.id: i for i, r in enumerate(corpus.reports)}
     labels = {r.id: report_label(r) for r in corpus.reports}
     records = corpus.findings.to_dict("records")
@@ -367,12 +365,18 @@ def _theme_views(heat: Heatmap, corpus: Corpus) -> list[dict[str, Any]]:
         for col in heat.columns:
             if (theme, col.key) not in heat.cells:
                 continue
-            findings = [_finding_view(records[i], theme, index[records[i]["report_id"]],
-                                      labels[records[i]["report_id"]])
-                        for i in heat.cells[(theme, col.key)]]
-            groups.append({"id": _slug("cell", theme, col.key), "label": col.label,
-                           "title": f"{corpus.label(theme)} – {col.label}",
-                           "findings": findings})
+            parts: dict[str, list[dict[str, Any]]] = {}
+            for i in heat.cells[(theme, col.key)]:
+                parts.setdefault(records[i]["report_id"], []).append(
+                    _finding_view(records[i], theme))
+            groups.append({
+                "id": _slug("cell", theme, col.key), "label": col.label,
+                "title": f"{corpus.label(theme)} – {col.label}",
+                "parts": [{"report": index[rid], "label": labels[rid], "findings": found}
+                          for rid, found in sorted(parts.items(), key=lambda p: index[p[0]])],
+                # a column of one report is labelled by the report already
+                "named": len(col.report_ids) > 1,
+            })
         themes.append({"id": theme, "anchor": _slug("theme", theme),
                        "label": corpus.label(theme), "groups": groups})
     return themes

@@ -100,7 +100,7 @@
       var out = report ? !keep(report.type, report.year)
         : !keep(item.getAttribute("data-type"), item.getAttribute("data-year"));
       item.classList.toggle("filtered-out", out);
-      if (out && report) { hidden++; }
+      if (out && item.tagName === "OL") { hidden += item.children.length; }
     }
     // one inspection a column: a column whose report is filtered out goes
     Object.keys(data.columns).forEach(function (key) {
@@ -155,8 +155,9 @@
     var link = document.querySelector('a[data-cell="' + id + '"]');
     if (link) { link.parentNode.classList.add("selected"); }
     title.textContent = group.getAttribute("data-title");
-    var list = group.querySelector("ol.findings").cloneNode(true);
-    body.replaceChildren(list);
+    var parts = group.querySelectorAll("h5, ol.findings");
+    body.replaceChildren();
+    for (var p = 0; p < parts.length; p++) { body.appendChild(parts[p].cloneNode(true)); }
     panel.hidden = false;
     panel.setAttribute("data-cell", id);
     return true;
