@@ -327,8 +327,8 @@ def _cell_view(heat: Heatmap, corpus: Corpus, theme: str, col: Column,
     share = heat.share.get((theme, col.key), 0.0)
     rgb = cell_colour(c, s, total)
     cid = _slug("cell", theme, col.key)
-    tip = (f"{corpus.label(theme)} – {col.label}: {total} finding(s), {c} concern(s), "
-           f"{s} strength(s); {share:.0%} of each report's tagged findings on average")
+    tip = (f"{corpus.label(theme)} – {col.label}: {total} findings, {c} concerns, "
+           f"{s} strengths; {share:.0%} of a report's tagged findings")
     return {
         "id": cid, "col": col.key, "total": total, "text": f"{c} | {s}", "tip": tip,
         "style": f"background:{_hex(rgb)};color:{_ink(rgb)}",
