@@ -449,7 +449,10 @@ def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start:
     for number in range(count):
         if pdfium_c.FPDFText_GetRect(handle, number, *edges):
             rects.append(tuple(edge.value for edge in edges))  # left, top, right, bottom
-    rects.sort()
+    # Only rectangles of the line's first printed line: pdfium runs a line wrapped
+    # at a soft hyphen into the next one.
+    band = rects[0][1]
+    rects = sorted(rect for rect in rects if abs(rect[1] - band) < size / 2)
     runs: list[tuple[int, float]] = []
     for (_, _, right, _), (left, top, _, bottom) in pairwise(rects):
         if left - right <= size * _COLUMN_GAP:
