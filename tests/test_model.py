@@ -134,3 +134,39 @@ def test_train_command_writes_a_model_eval_can_use(small_labels: Path, tmp_path:
                                  "--format", "json"])
     assert scored.exit_code == 0, scored.output
     assert json.loads(scored.output)["summary"]["findings"] > 100
+
+
+def test_retag_tags_stored_reports_again_without_their_files(
+        sample_db: Path, small_model_dir: Path) -> None:
+    from jtai_tools.store import Store
+
+    with Store(sample_db) as store:
+        before = {r.id: [f.themes for f in r.findings] for r in store.reports()}
+    result = runner.invoke(app, ["retag", "--db", str(sample_db), "--model",
+                                 str(small_model_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(before)} report(s) tagged again" in result.output
+    with Store(sample_db) as store:
+        after = {r.id: [f.themes for f in r.findings] for r in store.reports()}
+        assert store.integrity_check() == "ok"
+    assert set(after) == set(before)
+    assert after != before  # the small model tags differently from the rules that stored them
+
+
+def test_retag_with_a_broken_model_changes_nothing(sample_db: Path, tmp_path: Path) -> None:
+    before = sample_db.read_bytes()
+    (tmp_path / MODEL_FILE).write_text("{}", encoding="utf-8")
+    result = runner.invoke(app, ["retag", "--db", str(sample_db), "--model", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a jtai model file" in result.output
+    assert sample_db.read_bytes() == before
+
+
+def test_the_shipped_model_is_the_one_the_labels_train(tmp_path: Path) -> None:
+    """`make model` from labels/findings.jsonl gives the model in the package, byte for byte."""
+    from jtai_tools.model import default_model_path
+
+    train(LABELS).save(tmp_path)
+    for name in (MODEL_FILE, WEIGHTS_FILE):
+        assert (tmp_path / name).read_bytes() == (default_model_path() / name).read_bytes(), (
+            f"{name} is stale: run `make model`")

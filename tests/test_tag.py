@@ -1,4 +1,9 @@
-"""Theme, polarity and agency tagging with evidence, on real spaCy matchers."""
+"""Theme, polarity and agency tagging with evidence, on real spaCy matchers.
+
+These tests hold the codebook rules (``Tagger(model=None)``): what the rules
+find is what the learned model reads as features, and what tags findings
+where no model is given. The model's own behaviour is tested in test_model.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from jtai_tools.codebook import load_codebook, parse_codebook
 from jtai_tools.models import Area, Fieldwork, Finding, Report, Source
 from jtai_tools.tag import (
     Tagger,
-    default_tagger,
     fold_case,
     kwic,
     select_reports,
@@ -20,7 +24,7 @@ from jtai_tools.tag import (
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    return default_tagger()
+    return Tagger(model=None)
 
 
 def tag(tagger: Tagger, text: str, section: str = "main-findings", **kw: str) -> Finding:
@@ -246,7 +250,7 @@ def test_fold_case_keeps_offsets() -> None:
 
 
 def test_user_codebook_theme_is_tagged() -> None:
-    tagger = Tagger(load_codebook(FIXTURES / "tag_codebook_extra.toml"))
+    tagger = Tagger(load_codebook(FIXTURES / "tag_codebook_extra.toml"), model=None)
     finding = tag(tagger, "Family and friends carers and kinship care arrangements.")
     assert "kinship-care" in finding.themes
     narrow = tag(tagger, "Children suffer neglect and neglectful parenting.")
@@ -259,7 +263,7 @@ def test_ignore_phrases_swallow_matches() -> None:
         '[[theme]]\nid = "health"\nphrases = ["health"]\n'
         '[[theme]]\nid = "school"\nphrases = ["school"]\n'
     )
-    tagger = Tagger(parse_codebook(text))
+    tagger = Tagger(parse_codebook(text), model=None)
     assert tag(tagger, "Health visitors visit schools.").themes == ["school"]
     assert tag(tagger, "Health services visit schools.").themes == ["health", "school"]
 

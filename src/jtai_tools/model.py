@@ -57,12 +57,11 @@ class Head:
 
 @dataclass(slots=True)
 class Prediction:
-    """What the model says of one finding: labels per head, with their scores."""
+    """What the model says of one finding: the labels of each head."""
 
     themes: list[str]
     polarity: str
     agencies: list[str]
-    scores: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -109,23 +108,22 @@ class TaggerModel:
         return np.add.reduceat(gathered, np.asarray(starts, dtype=np.int64), axis=0) + self.bias
 
     def decide(self, raw: np.ndarray) -> list[Prediction]:
-        """Labels of every head from the raw scores of a batch."""
-        probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
-        out: list[Prediction] = []
+        """Labels of every head from the raw scores of a batch (vectorised over findings)."""
         themes, polarity, agencies = (self.heads[n] for n in HEAD_NAMES)
-        for row_raw, row_p in zip(raw, probs, strict=True):
-            scores = {
-                themes.name: _label_scores(themes, row_p),
-                agencies.name: _label_scores(agencies, row_p),
-                polarity.name: _softmax_scores(polarity, row_raw),
-            }
-            out.append(Prediction(
-                themes=_pick(themes, row_p),
-                polarity=max(scores["polarity"], key=lambda k: (scores["polarity"][k], k)),
-                agencies=_pick(agencies, row_p),
-                scores=scores,
-            ))
-        return out
+        theme_labels = _pick(themes, raw)
+        agency_labels = _pick(agencies, raw)
+        best = np.argmax(raw[:, polarity.columns], axis=1).tolist()
+        return [Prediction(themes=t, polarity=polarity.labels[b], agencies=a)
+                for t, b, a in zip(theme_labels, best, agency_labels, strict=True)]
+
+    def probabilities(self, raw: np.ndarray, head: str) -> np.ndarray:
+        """One head's probabilities (logistic for multi-label heads, softmax for polarity)."""
+        spec = self.heads[head]
+        values = raw[:, spec.columns].astype(np.float64)
+        if spec.multilabel:
+            return 1.0 / (1.0 + np.exp(-values))
+        exp = np.exp(values - values.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def predict(self, batch: list[list[str]]) -> list[Prediction]:
         """Predictions for findings given as feature-name lists."""
@@ -173,27 +171,21 @@ def _digest(weights: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(weights, dtype=np.float32).tobytes()).hexdigest()
 
 
-def _label_scores(head: Head, probs: np.ndarray) -> dict[str, float]:
-    return {label: float(p) for label, p in zip(head.labels, probs[head.columns], strict=True)}
-
-
-def _softmax_scores(head: Head, raw: np.ndarray) -> dict[str, float]:
-    values = raw[head.columns].astype(np.float64)
-    exp = np.exp(values - values.max())
-    exp /= exp.sum()
-    return {label: float(p) for label, p in zip(head.labels, exp, strict=True)}
-
-
-def _pick(head: Head, probs: np.ndarray) -> list[str]:
-    """A multi-label head's labels: at or above threshold, best first, within its limits."""
-    values = probs[head.columns]
-    order = sorted(range(len(head.labels)), key=lambda i: (-values[i], head.labels[i]))
-    chosen = [i for i in order if values[i] >= head.threshold]
-    if head.max_labels is not None:
-        chosen = chosen[: head.max_labels]
-    if not chosen and head.at_least_one and order:
-        chosen = order[:1]
-    return [head.labels[i] for i in chosen]
+def _pick(head: Head, raw: np.ndarray) -> list[list[str]]:
+    """A multi-label head's labels per finding: at or above threshold, best first, within
+    its limits (a logistic score reaches the threshold where the raw score reaches its logit)."""
+    values = raw[:, head.columns]
+    cut = float(np.log(head.threshold / (1.0 - head.threshold)))
+    order = np.argsort(-values, axis=1, kind="stable")
+    keep = head.max_labels or len(head.labels)
+    labels = head.labels
+    picked: list[list[str]] = []
+    for row, ranked in zip(values.tolist(), order.tolist(), strict=True):
+        chosen = [labels[i] for i in ranked[:keep] if row[i] >= cut]
+        if not chosen and head.at_least_one:
+            chosen = [labels[ranked[0]]]
+        picked.append(chosen)
+    return picked
 
 
 def load_model(directory: str | Path) -> TaggerModel:

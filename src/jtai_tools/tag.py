@@ -401,6 +401,8 @@ class Tagger:
             if not hits and theme in known:
                 hits = self._weighed_hits(analysis, "themes", theme)
             evidence.extend(_evidence(text, doc, h, "theme") for h in hits)
+        # The model decides agencies too: a service named in passing is not always one
+        # the finding is about (adding every named one scored lower in cross-validation).
         agency_ids = set(prediction.agencies)
         evidence.extend(_evidence(text, doc, h, "agency") for h in analysis.agency_hits
                         if h.label in agency_ids)

@@ -44,6 +44,8 @@ from .models import POLARITIES, Finding
 from .tag import SECTION_POLARITY, Tagger
 
 SETTINGS_FILE = Path(__file__).parent / "data" / "training.toml"
+#: Feature kinds kept only when frequent enough (the others are few and always kept).
+COUNTED_PREFIXES = ("w:", "b:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ def _vocabulary(features: list[list[str]], min_count: int) -> list[str]:
         for name in set(names):
             counts[name] = counts.get(name, 0) + 1
     return sorted(n for n, c in counts.items()
-                  if c >= min_count or not n.startswith(("w:", "b:")))
+                  if c >= min_count or not n.startswith(COUNTED_PREFIXES))
 
 
 def train(labels_path: str | Path, codebook: Codebook | None = None,
