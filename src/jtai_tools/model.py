@@ -49,6 +49,9 @@ class Head:
     threshold: float = 0.5
     max_labels: int | None = None
     at_least_one: bool = False
+    #: The labels the model decides; the others it has too few examples of, and
+    #: leaves to the codebook rules (every label, when empty).
+    decides: list[str] = field(default_factory=list)
 
     @property
     def columns(self) -> slice:
@@ -86,7 +89,9 @@ class TaggerModel:
 
     @property
     def theme_ids(self) -> list[str]:
-        return list(self.heads["themes"].labels)
+        """The themes the model decides (the codebook rules decide any others)."""
+        head = self.heads["themes"]
+        return list(head.decides or head.labels)
 
     def rows(self, names: list[str]) -> list[int]:
         """The weight rows of the feature names the model knows (unknown ones are dropped)."""
@@ -153,7 +158,8 @@ class TaggerModel:
             "heads": [
                 {"name": h.name, "labels": h.labels, "offset": h.offset,
                  "multilabel": h.multilabel, "threshold": h.threshold,
-                 "max_labels": h.max_labels, "at_least_one": h.at_least_one}
+                 "max_labels": h.max_labels, "at_least_one": h.at_least_one,
+                 "decides": h.decides}
                 for h in self.heads.values()
             ],
             "bias": [round(float(b), 6) for b in self.bias],
@@ -223,7 +229,8 @@ def _from_meta(meta: dict[str, Any], weights: np.ndarray, where: Path,
             h["name"]: Head(name=h["name"], labels=[str(x) for x in h["labels"]],
                             offset=int(h["offset"]), multilabel=bool(h["multilabel"]),
                             threshold=float(h["threshold"]), max_labels=h.get("max_labels"),
-                            at_least_one=bool(h.get("at_least_one", False)))
+                            at_least_one=bool(h.get("at_least_one", False)),
+                            decides=[str(x) for x in h.get("decides", [])])
             for h in meta["heads"]
         }
         bias = np.asarray(meta["bias"], dtype=np.float32)

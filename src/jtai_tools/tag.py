@@ -394,7 +394,8 @@ class Tagger:
         assert model is not None
         text, doc = finding.text, analysis.doc
         known = set(model.theme_ids)
-        themes = set(prediction.themes) | {t for t in analysis.salient if t not in known}
+        themes = ({t for t in prediction.themes if t in known}
+                  | {t for t in analysis.salient if t not in known})
         evidence: list[Evidence] = []
         for theme in sorted(themes, key=self._order.get):
             hits = [h for h in analysis.theme_hits if h.label == theme]

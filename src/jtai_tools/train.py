@@ -58,6 +58,7 @@ class TrainingSettings:
     polarity_c: float
     theme_threshold: float
     agency_threshold: float
+    min_theme_support: int
     max_themes: int
     folds: int
 
@@ -160,9 +161,12 @@ def fit(labels: list[GoldFinding], features: list[list[str]], codebook: Codebook
     weights = np.column_stack(columns[: len(theme_ids)] + list(coef)
                               + columns[len(theme_ids):])
     bias = np.asarray(biases[: len(theme_ids)] + list(intercept) + biases[len(theme_ids):])
+    support = [sum(t in g.themes for g in labels) for t in theme_ids]
     heads = {
         "themes": Head("themes", list(theme_ids), 0, True, settings.theme_threshold,
-                       settings.max_themes),
+                       settings.max_themes,
+                       decides=[t for t, n in zip(theme_ids, support, strict=True)
+                                if n >= settings.min_theme_support]),
         "polarity": Head("polarity", polarity_labels, len(theme_ids), False),
         "agencies": Head("agencies", agency_ids, len(theme_ids) + len(polarity_labels), True,
                          settings.agency_threshold, None, at_least_one=True),
