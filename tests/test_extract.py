@@ -122,6 +122,11 @@ def test_report_id_is_readable() -> None:
         "bournemouth-christchurch-and-poole-undated-focused-visit")
     assert report_id("Rapport d'été", "2023-01-02", "other") == "rapport-d-ete-2023-01-02-other"
     assert report_id("東京", None, "ilacs") == "unknown-undated-ilacs"
+    # documents that are not reports, with no area or date, are told apart by content
+    assert report_id("", None, "other", "ab12cd34ef") == "unknown-undated-other-ab12cd34"
+    assert report_id("", None, "other", "99ffee00aa") == "unknown-undated-other-99ffee00"
+    assert report_id("Sutton", "2019-06-29", "other", "ab12cd34ef") == "sutton-2019-06-29-other"
+    assert report_id("Sutton", None, "other", "ab12cd34ef") == "sutton-undated-other-ab12cd34"
 
 
 # --- extract_file ------------------------------------------------------------------------

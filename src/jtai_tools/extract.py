@@ -95,7 +95,7 @@ def extract_file(path: str | Path, tagger: Tagger | None = None, *,
         warnings.append(f"{raw.path}: no improvement list or recommendations found")
     return Report(
         id=report_id(meta.area.name, sortable_date(meta.date, meta.fieldwork)[0],
-                     meta.inspection_type),
+                     meta.inspection_type, raw.sha256),
         source=Source(path=raw.path, sha256=raw.sha256, format=raw.format, pages=raw.page_count),
         area=meta.area,
         inspection_type=meta.inspection_type,
@@ -115,18 +115,24 @@ def extract_file(path: str | Path, tagger: Tagger | None = None, *,
 MAX_SLUG = 60
 
 
-def report_id(area: str, date: str | None, inspection_type: str) -> str:
+def report_id(area: str, date: str | None, inspection_type: str,
+              content_sha256: str | None = None) -> str:
     """A stable, readable id such as ``sutton-2023-09-01-jtai``.
 
     Every part is slugged, so only lower-case ASCII letters, digits and
     hyphens survive (accents are dropped, "Öland" gives "oland"): an id taken
     from document text can never name a path outside an output folder, hide a
-    file (no leading dot) or be too long for a file name.
+    file (no leading dot) or be too long for a file name. A document that is
+    not an inspection report and names no area or no date would share
+    ``unknown-undated-other`` with every other such file, and be stored over
+    them; it gets the first 8 hex digits of its content's SHA-256 appended.
     """
     area_slug = _slug(area)[:MAX_SLUG].strip("-") or "unknown"
     date_slug = _slug(date or "")[:20].strip("-") or "undated"
     type_slug = _slug(inspection_type)[:30].strip("-") or "other"
-    return f"{area_slug}-{date_slug}-{type_slug}"
+    rid = f"{area_slug}-{date_slug}-{type_slug}"
+    vague = (area_slug == "unknown" or date_slug == "undated") and type_slug == "other"
+    return f"{rid}-{_slug(content_sha256)[:8]}" if vague and content_sha256 else rid
 
 
 def _slug(text: str) -> str:
