@@ -1,12 +1,17 @@
 """Shared test fixtures: where the sample corpus and gold set live.
 
 Corpus tests read ``../shared`` beside the project (as CI lays it out);
-``JTAI_SHARED`` points elsewhere.
+``JTAI_SHARED`` points elsewhere. Every test that reads it is marked
+``corpus`` (by the fixtures it uses, or because its module names the shared
+folders), and is skipped with the reason when the folder is absent, so a
+clone without ``../shared`` runs the rest (``pytest -m "not corpus"`` runs
+only the rest).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,33 @@ SHARED = Path(os.environ.get("JTAI_SHARED", ROOT.parent / "shared"))
 REPORTS = SHARED / "reports"
 GOLD = SHARED / "gold"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+#: Fixtures that hand a test the shared corpus.
+CORPUS_FIXTURES = frozenset({"reports_dir", "gold_dir"})
+_NAMES_SHARED = re.compile(r"\b(SHARED|REPORTS|GOLD|CORPUS)\b|\.\./shared")
+
+
+def _reads_shared(item: pytest.Item, sources: dict[str, bool]) -> bool:
+    if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    path = str(item.path)
+    if path not in sources:
+        text = item.path.read_text(encoding="utf-8")
+        sources[path] = item.path.name != "conftest.py" and bool(_NAMES_SHARED.search(text))
+    return sources[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that read ../shared; skip them, saying why, when it is not there."""
+    sources: dict[str, bool] = {}
+    missing = not SHARED.is_dir()
+    for item in items:
+        if _reads_shared(item, sources):
+            item.add_marker(pytest.mark.corpus)
+            if missing:
+                item.add_marker(pytest.mark.skip(
+                    reason=f"the shared corpus is not at {SHARED} (set JTAI_SHARED)"))
 
 
 @pytest.fixture

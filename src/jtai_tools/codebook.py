@@ -33,6 +33,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
+
 THEME_KEYS: frozenset[str] = frozenset(
     {"id", "label", "description", "phrases", "exact", "acronyms", "tokens", "weight"}
 )
@@ -41,7 +43,7 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFAULT_CODEBOOK = "codebook.toml"
 
 
-class CodebookError(ValueError):
+class CodebookError(UsageError, ValueError):
     """A codebook file that cannot be used; ``str()`` is ``FILE:LINE: what is wrong``."""
 
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:

@@ -18,7 +18,7 @@ from .codebook import CodebookError, load_codebook
 from .errors import JtaiError, UsageError
 from .models import Report
 from .query import AreaError, open_db
-from .store import StoreError, load_reports
+from .store import load_reports
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,10 +104,7 @@ def load_corpus(db: str | Path, areas: Sequence[str] = ()) -> Corpus:
     forgiven, see :func:`jtai_tools.query.resolve_name`) and keep the order
     they were named in; each area's reports run oldest first.
     """
-    try:
-        database = open_db(db)
-    except StoreError as exc:
-        raise CorpusError(str(exc)) from None
+    database = open_db(db)  # a missing or unusable database is a StoreError (exit 2)
     with database:
         try:
             names = list(dict.fromkeys(database.resolve_area(a) for a in areas))

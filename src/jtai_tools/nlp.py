@@ -25,12 +25,14 @@ from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 
+from .errors import JtaiError
+
 #: The components the tagger needs; others are disabled when tagging (the
 #: tokenizer alone: lemmas are the vocabulary's NORMs, findings are sentences).
 TAGGING_COMPONENTS: tuple[str, ...] = ()
 
 
-class PipelineError(RuntimeError):
+class PipelineError(JtaiError, RuntimeError):
     """The spaCy pipeline cannot be built (e.g. spacy-lookups-data is missing)."""
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
+from .errors import UsageError
 from .models import POLARITIES, Report
 from .store import DEFAULT_DB, load_report, load_reports, open_connection, report_ids
 
@@ -57,7 +58,7 @@ SEARCH_COLUMNS: tuple[str, ...] = (
 )
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """A query that cannot be answered as asked (unknown area, bad search syntax...)."""
 
 

@@ -448,7 +448,8 @@ def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start:
     rects: list[tuple[float, float, float, float]] = []
     for number in range(count):
         if pdfium_c.FPDFText_GetRect(handle, number, *edges):
-            rects.append(tuple(edge.value for edge in edges))  # left, top, right, bottom
+            left, top, right, bottom = (edge.value for edge in edges)
+            rects.append((left, top, right, bottom))
     # Only rectangles of the line's first printed line: pdfium runs a line wrapped
     # at a soft hyphen into the next one.
     band = rects[0][1]

@@ -183,8 +183,8 @@ def _list_content(blocks: list[Block]) -> tuple[list[str], list[str], list[str |
     content = [b for index, b in enumerate(blocks) if index not in labels]
     owner = _group_of_each(blocks, labels)
     if _paragraph_groups(content):
-        items, firsts = _grouped_items(content)
-        return [], items, [owner[id(content[i])] for i in firsts]
+        grouped, firsts = _grouped_items(content)
+        return [], grouped, [owner[id(content[i])] for i in firsts]
     paragraphs: list[str] = []
     items: list[str] = []
     has_items = any(b.kind == "item" for b in content)

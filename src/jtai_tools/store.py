@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .errors import UsageError
 from .models import (
     Area,
     Evidence,
@@ -158,7 +159,7 @@ END;
 """
 
 
-class StoreError(Exception):
+class StoreError(UsageError):
     """The database file cannot be used (not SQLite, newer schema, missing)."""
 
 

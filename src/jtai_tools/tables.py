@@ -17,13 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import JtaiError
+
 FORMATS: tuple[str, ...] = ("csv", "md", "json")
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class TableError(ValueError):
+class TableError(JtaiError, ValueError):
     """A table that cannot be written or checked (unknown format, unreadable file)."""
 
 

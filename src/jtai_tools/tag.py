@@ -397,7 +397,7 @@ class Tagger:
         themes = ({t for t in prediction.themes if t in known}
                   | {t for t in analysis.salient if t not in known})
         evidence: list[Evidence] = []
-        for theme in sorted(themes, key=self._order.get):
+        for theme in sorted(themes, key=lambda t: self._order.get(t, len(self._order))):
             hits = [h for h in analysis.theme_hits if h.label == theme]
             if not hits and theme in known:
                 hits = self._weighed_hits(analysis, "themes", theme)

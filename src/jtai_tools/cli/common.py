@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from .. import __version__
 
@@ -30,7 +31,23 @@ from ..store import Store, StoreError
 if TYPE_CHECKING:
     from ..tag import Tagger
 
+class _JtaiGroup(TyperGroup):
+    """The command group: a library error ends any command the same way.
+
+    One line on stderr (``error: FILE: what is wrong``) and the error's own
+    exit code (:data:`jtai_tools.errors.EXIT_CODES`), never a traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except JtaiError as exc:
+            _say("error", exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_JtaiGroup,
     add_completion=False,
     no_args_is_help=True,
     help=(
