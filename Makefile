@@ -43,6 +43,7 @@ test: install install-browser lint
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/mypy src/jtai_tools
 
 score: install
 	$(BIN)/python scripts/score_extraction.py --reports $(REPORTS) --gold $(GOLD) --check

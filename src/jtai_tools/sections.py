@@ -189,9 +189,16 @@ def _list_content(blocks: list[Block]) -> tuple[list[str], list[str], list[str |
     items: list[str] = []
     has_items = any(b.kind == "item" for b in content)
     lead: Block | None = None  # the latest item ending in a colon: its sub-points may follow
+    previous: Block | None = None
     for block in content:
+        # sub-points continue the item just before them: not across a paragraph or
+        # a sub-heading printed between the two
+        follows_item = previous is not None and previous.kind == "item" \
+            and bool(groups) and groups[-1] == owner[id(block)]
+        previous = block
         if block.kind == "item":
-            if items and (block.level > 0 or (lead is not None and _completes(lead, block))):
+            if items and follows_item and (
+                    block.level > 0 or (lead is not None and _completes(lead, block))):
                 items[-1] = f"{items[-1]} {block.text}"
             else:
                 items.append(block.text)

@@ -84,9 +84,9 @@ def compare(
             if since is not None:
                 raise QueryError("--since filters areas' reports; comparing two reports "
                                  "names them already")
-            result = compare_mod.compare_reports(database, targets[0], targets[1], type_,
-                                                 min_score)
-            _print_json(result.to_dict()) if fmt == "json" else _print_years(result)
+            years = compare_mod.compare_reports(database, targets[0], targets[1], type_,
+                                                min_score)
+            _print_json(years.to_dict()) if fmt == "json" else _print_years(years)
         else:
             areas = compare_mod.compare_areas(database, targets, type_, since, mix_types)
             _print_json(areas.to_dict()) if fmt == "json" else _print_areas(areas)
@@ -329,8 +329,8 @@ def search(
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         type_, section, theme = _filters(database, type_, section, theme)
-        where = {"area": area, "type": type_, "since": since, "section": section,
-                 "theme": theme, "raw": raw}
+        where: dict[str, Any] = {"area": area, "type": type_, "since": since,
+                                 "section": section, "theme": theme, "raw": raw}
         hits = database.search_rows(query, limit=None if show_all else limit, **where)
         total = len(hits) if show_all or len(hits) < limit else database.search_count(
             query, **where)
