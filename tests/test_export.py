@@ -214,7 +214,7 @@ def test_cli_export_writes_each_format(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "pdf" in result.output
     result = runner.invoke(app, ["export", "sutton", "--format", "qdc", "-o",
                                  str(tmp_path / "x"), "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1 and "none.db" in result.output
+    assert result.exit_code == 2 and "none.db" in result.output
 
 
 def test_qdpx_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:

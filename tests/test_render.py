@@ -28,7 +28,7 @@ from jtai_tools.models import (
     Source,
     report_from_dict,
 )
-from jtai_tools.store import Store
+from jtai_tools.store import Store, StoreError
 
 FIXTURE_REPORTS = FIXTURES / "render_reports.json"
 
@@ -154,8 +154,9 @@ def test_one_area_is_shown_across_its_inspections(db: Path) -> None:
 def test_unknown_area_and_missing_database_are_clear_errors(db: Path, tmp_path: Path) -> None:
     with pytest.raises(render.UnknownAreaError, match="croydon"):
         render.load_corpus(db, ["croydon"])
-    with pytest.raises(render.RenderError, match=r"nothing\.db"):
+    with pytest.raises(StoreError, match=r"nothing\.db: no such database") as missing:
         render.load_corpus(tmp_path / "nothing.db")
+    assert missing.value.exit_code == 2  # as for every command on a missing database
 
 
 def test_cell_colour_is_a_diverging_scale_of_balance_alone() -> None:
@@ -351,7 +352,7 @@ def test_cli_report_bad_input_is_one_line(db: Path, tmp_path: Path) -> None:
     assert "atlantis" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.html"),
                                  "--db", str(tmp_path / "missing.db")])
-    assert result.exit_code == 1 and "missing.db" in result.output
+    assert result.exit_code == 2 and "missing.db" in result.output
     result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.pdf"), "--db", str(db)])
     assert result.exit_code == 2 and "pdf" in result.output
 
