@@ -319,3 +319,22 @@ def test_the_package_has_no_import_cycles() -> None:
     # the check finds a cycle when there is one
     graph["jtai_tools.store"].add("jtai_tools.query")
     assert ["jtai_tools.query", "jtai_tools.store", "jtai_tools.query"] in _cycles(graph)
+
+
+def test_area_at_year_finds_an_undated_report_by_its_copyright_year(
+        reports_dir: Path, tmp_path: Path) -> None:
+    """A 2019-onwards ILACS prints no publication date, only "© Crown copyright 2022"."""
+    from jtai_tools.extract import extract_file
+    from jtai_tools.query import resolve_target
+    from jtai_tools.store import Store
+
+    db = tmp_path / "sutton.db"
+    report = extract_file(reports_dir / "pdf" / "sutton-2022-02-01-ilacs.pdf")
+    assert report.date is None and report.copyright_year == 2022
+    assert report.fieldwork.end == "2021-12-10"
+    with Store(db) as store:
+        store.save(report)
+        assert store.report(report.id).copyright_year == 2022
+    with open_db(db) as database:
+        assert resolve_target(database, "sutton@2022").report_id == report.id
+        assert resolve_target(database, "sutton@2021").report_id == report.id

@@ -108,6 +108,7 @@ def extract_file(path: str | Path, tagger: Tagger | None = None, *,
         findings=findings,
         warnings=warnings,
         lead_inspector=meta.lead_inspector,
+        copyright_year=meta.copyright_year,
     )
 
 

@@ -116,6 +116,7 @@ class _Config:
     labels: dict[str, tuple[_Label, ...]]
     outcomes: dict[str, tuple[tuple[re.Pattern[str], str], ...]]
     lead_inspector: tuple[re.Pattern[str], ...]
+    copyright: re.Pattern[str]
 
 
 def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -145,6 +146,7 @@ def _config() -> _Config:
     }
     lead = data["lead_inspector"]
     return _Config(
+        copyright=re.compile(data["copyright"]["pattern"]),
         lead_inspector=tuple(
             re.compile(p.replace("{name}", lead["name"]).replace("{wrapped_name}",
                                                                  lead["wrapped_name"]))
@@ -762,6 +764,18 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
     return None
 
 
+def _read_copyright_year(raw: RawDocument, config: _Config) -> int | None:
+    """The year of the report's copyright line (the last one printed), if any."""
+    year = None
+    for page in raw.pages[-3:]:
+        for line in page:
+            if "opyright" in line.text:
+                match = config.copyright.search(line.text)
+                if match:
+                    year = int(match["year"])
+    return year
+
+
 # ---------------------------------------------------------------------------
 # The stage
 
@@ -801,6 +815,7 @@ def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]
         judgements=_read_judgements(kind, text, sections, config),
         warnings=warnings,
         lead_inspector=_read_lead_inspector(raw, config),
+        copyright_year=_read_copyright_year(raw, config),
     )
     if kind == "jtai" and meta.jtai_focus is None:
         warnings.append(f"{raw.path}: JTAI letter without a stated focus")

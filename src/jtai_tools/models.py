@@ -200,6 +200,7 @@ class Metadata:
     judgements: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     lead_inspector: str | None = None
+    copyright_year: int | None = None
 
 
 def sortable_date(date: str | None, fieldwork: Fieldwork) -> tuple[str | None, str | None]:
@@ -239,6 +240,7 @@ class Report:
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
     lead_inspector: str | None = None
+    copyright_year: int | None = None
     sort_date: str | None = field(init=False, default=None)
     date_source: str | None = field(init=False, default=None)
 
@@ -274,4 +276,5 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         findings=findings,
         warnings=list(data.get("warnings", [])),
         lead_inspector=data.get("lead_inspector"),
+        copyright_year=data.get("copyright_year"),
     )

@@ -443,15 +443,19 @@ class Database:
 
     def reports_dated(self, area: str, date: str, type: str | None = None) -> list[str]:
         """Ids of an area's reports whose printed date, sortable date or fieldwork
-        (either end) starts with ``date`` (a year, a month or a day), in date order."""
+        (either end) starts with ``date`` (a year, a month or a day), or, for a
+        year, with no printed date and that year's copyright line ("© Crown
+        copyright 2022": all an ILACS since 2019 prints of its publication), in
+        date order."""
         like = date + "%"
+        year = int(date) if re.fullmatch(r"\d{4}", date) else None
         rows = self.conn.execute(
             "SELECT id FROM reports WHERE area = ?"
             " AND (sort_date LIKE ? OR date LIKE ? OR fieldwork_end LIKE ?"
-            "  OR fieldwork_start LIKE ?)"
+            "  OR fieldwork_start LIKE ? OR (date IS NULL AND copyright_year = ?))"
             + (" AND inspection_type = ?" if type else "")
             + " ORDER BY sort_date IS NULL, sort_date, id",
-            [area, like, like, like, like, *([type] if type else [])],
+            [area, like, like, like, like, year, *([type] if type else [])],
         )
         return [r[0] for r in rows]
 

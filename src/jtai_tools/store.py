@@ -47,7 +47,7 @@ T = TypeVar("T")
 DEFAULT_DB = Path("jtai.db")
 
 #: Bumped whenever the schema changes; older databases are migrated on open.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS reports (
     jtai_focus      TEXT,
     judgements      TEXT NOT NULL DEFAULT '{}',
     lead_inspector  TEXT,
+    copyright_year  INTEGER,
     source_path     TEXT NOT NULL,
     source_sha256   TEXT NOT NULL,
     source_format   TEXT NOT NULL,
@@ -232,7 +233,7 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:  # another process created it meanwhile
             return
-        if version in (2, 3):  # the same tables, a few columns short: filled in place
+        if version in (2, 3, 4):  # the same tables, a few columns short: filled in place
             _migrate_in_place(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
@@ -264,12 +265,13 @@ def _statements(script: str) -> list[str]:
 
 #: Columns added since schema version 2, per table, with their types: version 3
 #: added the reports' sortable date, its source and the lead inspector, version 4
-#: the sub-heading of each list item.
+#: the sub-heading of each list item, version 5 the copyright year.
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reports", "sort_date", "TEXT"),
     ("reports", "date_source", "TEXT"),
     ("reports", "lead_inspector", "TEXT"),
     ("sections", "groups", "TEXT NOT NULL DEFAULT '[]'"),
+    ("reports", "copyright_year", "INTEGER"),
 )
 
 
@@ -368,9 +370,9 @@ def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
     conn.execute(
         "INSERT INTO reports (id, area, area_full_name, inspection_type, date, sort_date,"
         " date_source, year, fieldwork_start, fieldwork_end, inspectorates, jtai_focus,"
-        " judgements, lead_inspector, source_path, source_sha256, source_format, source_pages,"
-        " warnings, record_sha256, extracted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " judgements, lead_inspector, copyright_year, source_path, source_sha256,"
+        " source_format, source_pages, warnings, record_sha256, extracted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.id,
             report.area.name,
@@ -386,6 +388,7 @@ def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
             report.jtai_focus,
             json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
             report.lead_inspector,
+            report.copyright_year,
             report.source.path,
             report.source.sha256,
             report.source.format,
@@ -608,8 +611,9 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
         where, params = f"WHERE id IN ({','.join('?' * len(ids))})", list(ids)
     report_rows = conn.execute(
         "SELECT id, area, area_full_name, inspection_type, date, fieldwork_start,"
-        " fieldwork_end, inspectorates, jtai_focus, judgements, lead_inspector, source_path,"
-        f" source_sha256, source_format, source_pages, warnings FROM reports {where} ORDER BY id",
+        " fieldwork_end, inspectorates, jtai_focus, judgements, lead_inspector, copyright_year,"
+        " source_path, source_sha256, source_format, source_pages, warnings"
+        f" FROM reports {where} ORDER BY id",
         params,
     ).fetchall()
     if not report_rows:
@@ -630,7 +634,7 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
     out = []
     for row in report_rows:
         (rid, area, full, itype, date, fw_start, fw_end, insp, focus, judgements, lead,
-         path, sha, fmt, pages, warnings) = row
+         copyright_year, path, sha, fmt, pages, warnings) = row
         out.append(Report(
             id=rid,
             source=Source(path=path, sha256=sha, format=fmt, pages=pages),
@@ -645,6 +649,7 @@ def load_reports(conn: sqlite3.Connection, ids: list[str] | None) -> list[Report
             findings=findings.get(rid, []),
             warnings=json.loads(warnings),
             lead_inspector=lead,
+            copyright_year=copyright_year,
         ))
     return out
 
