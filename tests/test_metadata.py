@@ -504,3 +504,12 @@ def test_looked_after_children_inspection_of_2012_is_its_own_type(tmp_path: Path
     assert (meta.fieldwork.start, meta.fieldwork.end) == ("2012-09-10", "2012-09-21")
     assert meta.judgements == {"overall_effectiveness": "good",
                                "capacity_for_improvement": "good"}
+
+
+@pytest.mark.parametrize("fixture, year", [
+    ("metadata_ilacs_2023.txt", 2024), ("metadata_area_send.txt", 2024),
+    ("metadata_jtai_2017.txt", None),
+])
+def test_copyright_year_is_read_where_printed(fixture: str, year: int | None) -> None:
+    meta = read_metadata(read_document(FIXTURES / fixture), [], [])
+    assert meta.copyright_year == year
