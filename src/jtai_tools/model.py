@@ -121,15 +121,6 @@ class TaggerModel:
         return [Prediction(themes=t, polarity=polarity.labels[b], agencies=a)
                 for t, b, a in zip(theme_labels, best, agency_labels, strict=True)]
 
-    def probabilities(self, raw: np.ndarray, head: str) -> np.ndarray:
-        """One head's probabilities (logistic for multi-label heads, softmax for polarity)."""
-        spec = self.heads[head]
-        values = raw[:, spec.columns].astype(np.float64)
-        if spec.multilabel:
-            return 1.0 / (1.0 + np.exp(-values))
-        exp = np.exp(values - values.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
-
     def predict(self, batch: list[list[str]]) -> list[Prediction]:
         """Predictions for findings given as feature-name lists."""
         return self.decide(self.scores([self.rows(names) for names in batch]))

@@ -234,14 +234,14 @@ def cross_validate(labels_path: str | Path, codebook: Codebook | None = None,
     splitter = GroupKFold(n_splits=folds)
     for number, (train_idx, test_idx) in enumerate(
             splitter.split(np.zeros(len(labels)), groups=groups), start=1):
-        model = fit([labels[i] for i in train_idx], [features[i] for i in train_idx],
-                    codebook, settings)
-        fold_tagger = Tagger(codebook, model=model)
+        # the same tagger (its matchers built once), with each fold's model in turn
+        tagger.model = fit([labels[i] for i in train_idx], [features[i] for i in train_idx],
+                           codebook, settings)
         test = [labels[i] for i in test_idx]
         for kind in sorted({inspection_type_of(g.report) for g in test}, key=str):
             chosen = [i for i in test_idx if inspection_type_of(labels[i].report) == kind]
             batch = _findings([labels[i] for i in chosen])
-            fold_tagger.tag(batch, kind)
+            tagger.tag(batch, kind)
             for i, finding in zip(chosen, batch, strict=True):
                 predicted[i] = finding
         if progress:

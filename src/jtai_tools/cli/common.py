@@ -154,6 +154,11 @@ def _load_codebook_or_exit(path: Path | None) -> Codebook:
 
 # -- the database: compare, table, search, show, list ------------------------
 
+OutputFileOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="File to write.")]
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="Exit 1 with a diff when --output differs from "
+                                       "what would be written.")]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="text (a table on a terminal), or json.")
 ]

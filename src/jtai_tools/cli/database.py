@@ -16,8 +16,10 @@ from ..query import QueryError, resolve_target
 from ..store import DEFAULT_DB
 from .common import (
     AreaFilter,
+    CheckOption,
     DbOption,
     FormatOption,
+    OutputFileOption,
     SinceFilter,
     TypeFilter,
     _check_choice,
@@ -232,11 +234,8 @@ def table(
                                             "default from --output's suffix, else text on a "
                                             "terminal and csv when piped."),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 with a diff when --output differs from "
-                                           "what would be written.")
-    ] = False,
+    output: OutputFileOption = None,
+    check: CheckOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """The theme table: findings per theme per area, year or type, byte-for-byte reproducible."""
@@ -484,11 +483,8 @@ def grades(
                                             "terminal); default from --output's suffix, else "
                                             "text on a terminal and csv when piped."),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 with a diff when --output differs from "
-                                           "what would be written.")
-    ] = False,
+    output: OutputFileOption = None,
+    check: CheckOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """The national grades summary: per area its latest ILACS or SIF judgements."""
