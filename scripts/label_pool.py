@@ -16,6 +16,11 @@ codebook alone.
 ``--remaining-lists`` writes, after the first batches, every list item of the
 database that no batch holds yet (list items are fewer than sentences, and
 each is worth labelling), starting at batch ``--first``.
+``--more-sentences K`` draws, per report, up to K further narrative sentences
+that no batch holds yet (a second, larger sample of the sentences, which are
+95% of all findings):
+
+    python scripts/label_pool.py --db corpus.db --out labels/pool --more-sentences 12 --first 29
 """
 
 from __future__ import annotations
@@ -79,8 +84,7 @@ def draw(conn: sqlite3.Connection, list_items: int, sentences: int,
 
 def remaining_lists(conn: sqlite3.Connection, pool: Path, seed: int) -> list[dict[str, object]]:
     """Every usable list item that no batch in ``pool`` holds, reports in shuffled order."""
-    taken = {json.loads(line)["id"] for path in sorted(pool.glob("batch-*.jsonl"))
-             for line in path.read_text(encoding="utf-8").splitlines()}
+    taken = _taken(pool)
     rest = [
         {"id": f"{report_id}#{row['position']}", "report": report_id,
          "inspection_type": row["inspection_type"], "section": row["section_kind"],
@@ -89,11 +93,47 @@ def remaining_lists(conn: sqlite3.Connection, pool: Path, seed: int) -> list[dic
         if row["section_kind"] in LIST_KINDS and _usable(row["text"])
         and f"{report_id}#{row['position']}" not in taken
     ]
-    reports = sorted({str(f["report"]) for f in rest})
+    return _shuffle_reports(rest, seed)
+
+
+def more_sentences(conn: sqlite3.Connection, pool: Path, per_report: int,
+                   seed: int) -> list[dict[str, object]]:
+    """Up to ``per_report`` narrative sentences of each report that no batch in ``pool`` holds."""
+    taken = _taken(pool)
+    rng = random.Random(seed)
+    drawn: list[dict[str, object]] = []
+    for report_id, rows in sorted(_report_rows(conn).items()):
+        previous: dict[int, str] = {}
+        last = ""
+        for row in rows:
+            previous[row["position"]] = last
+            last = row["text"]
+        free = [r for r in rows if r["section_kind"] in NARRATIVE_KINDS and _usable(r["text"])
+                and f"{report_id}#{r['position']}" not in taken]
+        for row in sorted(rng.sample(free, min(per_report, len(free))),
+                          key=lambda r: r["position"]):
+            drawn.append({
+                "id": f"{report_id}#{row['position']}", "report": report_id,
+                "inspection_type": row["inspection_type"], "section": row["section_kind"],
+                "heading": row["section_heading"], "context": previous[row["position"]],
+                "text": row["text"],
+            })
+    return _shuffle_reports(drawn, seed)
+
+
+def _taken(pool: Path) -> set[str]:
+    """Ids of every finding some batch in ``pool`` already holds."""
+    return {json.loads(line)["id"] for path in sorted(pool.glob("batch-*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()}
+
+
+def _shuffle_reports(findings: list[dict[str, object]], seed: int) -> list[dict[str, object]]:
+    """Findings grouped by report, reports in a shuffled order, findings in printed order."""
+    reports = sorted({str(f["report"]) for f in findings})
     random.Random(seed).shuffle(reports)
     order = {r: i for i, r in enumerate(reports)}
-    return sorted(rest, key=lambda f: (order[str(f["report"])],
-                                       int(str(f["id"]).rsplit("#", 1)[1])))
+    return sorted(findings, key=lambda f: (order[str(f["report"])],
+                                           int(str(f["id"]).rsplit("#", 1)[1])))
 
 
 def batches(findings: list[dict[str, object]], size: int) -> list[list[dict[str, object]]]:
@@ -111,23 +151,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--list-items", type=int, default=6)
+    parser.add_argument("--list-items", type=int, default=8)
     parser.add_argument("--sentences", type=int, default=14)
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--remaining-lists", action="store_true")
+    parser.add_argument("--more-sentences", type=int, default=0, metavar="K",
+                        help="per report, K more narrative sentences no batch holds yet")
     parser.add_argument("--first", type=int, default=1, help="number of the first batch")
     args = parser.parse_args()
     conn = sqlite3.connect(args.db)
     conn.row_factory = sqlite3.Row
     if args.remaining_lists:
         findings = remaining_lists(conn, args.out, seed=7)
+    elif args.more_sentences:
+        findings = more_sentences(conn, args.out, args.more_sentences, args.seed + 1)
     else:
-        findings = draw(conn, args.list_items, args.sentences, args.seed)
-        random.Random(args.seed).shuffle(reports := sorted({str(f["report"]) for f in findings}))
-        order = {r: i for i, r in enumerate(reports)}
-        findings.sort(key=lambda f: (order[str(f["report"])],
-                                     int(str(f["id"]).rsplit("#", 1)[1])))
+        findings = _shuffle_reports(draw(conn, args.list_items, args.sentences, args.seed),
+                                    args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     for number, batch in enumerate(batches(findings, args.batch_size), start=args.first):
         path = args.out / f"batch-{number:02d}.jsonl"
