@@ -61,6 +61,8 @@ def agreement(pool: list[dict], coded: dict[str, dict[str, dict]]) -> dict:
         for part, keep in (("all", lambda f: True), ("narrative", lambda f: f["section"] in
                            NARRATIVE), ("list", lambda f: f["section"] not in NARRATIVE)):
             ids = [f["id"] for f in pool if keep(f)]
+            if not ids:  # a batch of narrative sentences only has no list part to score
+                continue
             row[part] = {
                 "findings": len(ids),
                 "theme_micro_f1": round(_micro_f1(
