@@ -72,3 +72,34 @@ def test_file_hash_is_read_in_chunks_and_large_files_are_not_hashed(tmp_path: Pa
 
 def test_default_jobs_is_the_number_of_cores() -> None:
     assert default_jobs() == len(os.sched_getaffinity(0))
+
+
+def _dump(db: Path) -> list[tuple[object, ...]]:
+    """Every stored row but the time of saving, table by table, with finding ids."""
+    with Store(db) as store:
+        conn = store.conn
+        rows: list[tuple[object, ...]] = []
+        for table, order in (("reports", "id"), ("sections", "report_id, position"),
+                             ("findings", "id"), ("finding_themes", "finding_id, theme"),
+                             ("finding_agencies", "finding_id, agency"),
+                             ("finding_evidence", "finding_id, position")):
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                       if r[1] != "extracted_at"]
+            rows += conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"
+                                 ).fetchall()
+        return rows
+
+
+def test_rows_built_in_workers_store_what_saving_each_report_stores(
+        letters: Path, tmp_path: Path) -> None:
+    """Workers hand back rows (not reports) and the store gives findings their ids itself:
+    the database is the one saving each extracted report in order gives, with 1 or 2 jobs."""
+    with Store(tmp_path / "reports.db") as store:
+        kept = ingest([letters], None, keep_reports=True)
+        for report in kept.reports:
+            if report.id not in store.report_ids():
+                store.save(report)
+    for jobs in (1, 2):
+        with Store(tmp_path / f"rows{jobs}.db") as store:
+            ingest([letters], store, jobs=jobs)
+        assert _dump(tmp_path / f"rows{jobs}.db") == _dump(tmp_path / "reports.db")

@@ -20,7 +20,15 @@ import pytest
 from fixtures.store_reports import sample_reports
 from jtai_tools.models import Fieldwork, Report, report_from_dict, to_dict
 from jtai_tools.query import open_db
-from jtai_tools.store import SCHEMA_VERSION, Store, StoreError, _write_report, write_transaction
+from jtai_tools.store import (
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    _write_report,
+    record_digest,
+    report_rows,
+    write_transaction,
+)
 
 JTAI = [sys.executable, "-m", "jtai_tools.cli"]
 
@@ -376,3 +384,28 @@ def test_readers_are_not_blocked_by_a_writer_in_the_middle_of_a_save(db_path: Pa
             assert reports[-1].id in db.report_ids()
     finally:
         writer.close()
+
+
+def test_rows_get_the_finding_ids_sqlite_gives_one_insert_at_a_time(db_path: Path) -> None:
+    first, second = sample_reports()[:2]
+    with Store(db_path) as store:
+        store.save(first)
+        store.save(second)
+        store.delete(second.id)
+        assert store.save(second) == "stored"
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM findings ORDER BY id")]
+        themes = store.conn.execute("SELECT COUNT(*) FROM finding_themes t JOIN findings f"
+                                    " ON f.id = t.finding_id").fetchone()[0]
+    count = len(first.findings) + len(second.findings)
+    assert ids == list(range(1, count + 1))
+    assert themes == sum(len(f.themes) for f in (*first.findings, *second.findings))
+
+
+def test_saving_rows_is_saving_the_report(db_path: Path) -> None:
+    report = sample_reports()[1]
+    rows = report_rows(report)
+    assert rows.record_sha256 == record_digest(report)
+    with Store(db_path) as store:
+        assert store.save_rows(rows) == "stored"
+        assert store.save(report) == "unchanged"
+        assert to_dict(store.report(report.id)) == to_dict(report)

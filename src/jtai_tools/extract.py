@@ -32,6 +32,7 @@ from .read import SUPPORTED_SUFFIXES, InputError, human_size, printable, read_do
 from .sections import build_findings, split_sections
 
 if TYPE_CHECKING:  # spaCy loads with the tagger: only when something is tagged
+    from .store import ReportRows
     from .tag import Tagger
 
 REPORTS_ENV = "JTAI_REPORTS"
@@ -47,6 +48,8 @@ class Outcome:
     path: str
     status: str  # "stored", "updated", "unchanged", "skipped", "failed", "extracted"
     report: Report | None = None
+    #: The report as the store's rows, when the batch only stores it (see ``extract_batch``).
+    rows: ReportRows | None = None
     report_id: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -270,8 +273,13 @@ def default_max_memory(jobs: int) -> int:
     return max(MIN_WORKER_MEMORY, min(MAX_WORKER_MEMORY, total // (2 * max(jobs, 1))))
 
 
-def _extract_one(path: str, sha256: str | None = None, keep_other: bool = False) -> Outcome:
-    """Extract one file and never raise, so one bad file cannot end a batch."""
+def _extract_one(path: str, sha256: str | None = None, keep_other: bool = False,
+                 as_rows: bool = False) -> Outcome:
+    """Extract one file and never raise, so one bad file cannot end a batch.
+
+    ``as_rows`` hands the report back as the store's rows rather than as a
+    :class:`Report` (see :func:`extract_batch`).
+    """
     try:
         report = extract_file(path, sha256=sha256)
     except InputError as exc:
@@ -290,6 +298,11 @@ def _extract_one(path: str, sha256: str | None = None, keep_other: bool = False)
     if refused:
         return Outcome(path=path, status="failed", error=printable(f"{report.source.path}: "
                                                                    f"{refused}"))
+    if as_rows:
+        from .store import report_rows
+
+        return Outcome(path=path, status="extracted", rows=report_rows(report),
+                       report_id=report.id, warnings=report.warnings)
     return Outcome(path=path, status="extracted", report=report, report_id=report.id,
                    warnings=report.warnings)
 
@@ -302,6 +315,7 @@ def extract_batch(
     max_memory: int | None = None,
     keep_other: bool = False,
     digests: Mapping[str, str] | None = None,
+    as_rows: bool = False,
 ) -> Iterator[Outcome]:
     """Extract many files in worker processes, yielding one :class:`Outcome` per file in order.
 
@@ -311,17 +325,21 @@ def extract_batch(
     worker is replaced and the batch goes on. ``digests`` maps a path to its
     content hash when the caller has already hashed it (each file is hashed
     once). ``keep_other`` keeps documents :func:`not_a_report` refuses.
+    ``as_rows`` gives each outcome the rows the store inserts
+    (:func:`jtai_tools.store.report_rows`, built in the worker) instead of
+    the report: the batch process then only inserts them, which is what lets
+    a batch that stores scale with its workers.
     """
     names = [str(path) for path in paths]
     if not names:
         return iter(())
     jobs = max(1, min(jobs, len(names)))
     memory = max_memory or default_max_memory(jobs)
-    return _run_in_workers(names, digests or {}, jobs, timeout, memory, keep_other)
+    return _run_in_workers(names, digests or {}, jobs, timeout, memory, (keep_other, as_rows))
 
 
 def _run_in_workers(paths: list[str], digests: Mapping[str, str], jobs: int,
-                    timeout: float | None, max_memory: int, keep_other: bool
+                    timeout: float | None, max_memory: int, options: tuple[bool, bool]
                     ) -> Iterator[Outcome]:
     """Files through a pebble process pool, a few ahead of the one being yielded.
 
@@ -342,7 +360,7 @@ def _run_in_workers(paths: list[str], digests: Mapping[str, str], jobs: int,
     try:
         for path in queue:
             pending.append((path, pool.schedule(_extract_one, (path, digests.get(path),
-                                                               keep_other), timeout=timeout)))
+                                                               *options), timeout=timeout)))
             if len(pending) >= jobs * _AHEAD:
                 break
         while pending:
@@ -350,7 +368,7 @@ def _run_in_workers(paths: list[str], digests: Mapping[str, str], jobs: int,
             next_path = next(queue, None)
             if next_path is not None:
                 pending.append((next_path, pool.schedule(
-                    _extract_one, (next_path, digests.get(next_path), keep_other),
+                    _extract_one, (next_path, digests.get(next_path), *options),
                     timeout=timeout)))
             yield _outcome_of(path, future, timeout, max_memory)
     finally:

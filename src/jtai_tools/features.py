@@ -41,26 +41,37 @@ class FindingFeatures:
 
 def word_features(doc: Doc) -> FindingFeatures:
     """Unigram and bigram lemma features of a (lower-cased) finding doc."""
-    strings = doc.vocab.strings
     rows = doc.to_array([NORM, IS_ALPHA]).tolist()
+    names = _NAMES
     result = FindingFeatures()
     spans = result.spans
-    previous: tuple[str, int] | None = None
+    previous = ""  # "b:LEMMA" of the word before, "" after a non-word
+    before = 0
     for i, (norm, alpha) in enumerate(rows):
         if not alpha:
-            previous = None
+            previous = ""
             continue
-        lemma = strings[norm]
-        unigram = "w:" + lemma
+        known = names.get(norm)
+        if known is None:
+            lemma = doc.vocab.strings[norm]
+            known = names[norm] = ("w:" + lemma, "b:" + lemma, "_" + lemma)
+        unigram, opening, closing = known
         if unigram not in spans:
             spans[unigram] = (i, i + 1)
-        if previous is not None:
-            bigram = f"b:{previous[0]}_{lemma}"
+        if previous:
+            bigram = previous + closing
             if bigram not in spans:
-                spans[bigram] = (previous[1], i + 1)
-        previous = (lemma, i)
+                spans[bigram] = (before, i + 1)
+        previous = opening
+        before = i
     result.names = list(spans)
     return result
+
+
+#: A lemma's ``w:LEMMA``, the ``b:LEMMA`` that opens its bigrams and the ``_LEMMA`` that
+#: closes them, by the lemma's string hash (spaCy's hash of the string, the same in every
+#: vocabulary): built once per process rather than at every occurrence of the word.
+_NAMES: dict[int, tuple[str, str, str]] = {}
 
 
 def context_features(

@@ -22,7 +22,7 @@ from pathlib import Path
 from .extract import DEFAULT_TIMEOUT, Outcome, default_jobs, extract_batch, find_inputs
 from .models import Report
 from .read import InputError, printable, size_limit
-from .store import Store, StoreError
+from .store import Store, StoreError, report_rows
 
 #: Status of a file recorded as another source of a report stored earlier in the batch.
 SAME_REPORT = "same report as another file"
@@ -91,9 +91,11 @@ def ingest(
     try:
         for outcome in _outcomes(files, store, jobs or default_jobs(), timeout, max_memory,
                                  skip=store is not None and not (force or keep_reports),
-                                 keep_other=keep_other):
-            if outcome.report is not None and store is not None:
+                                 keep_other=keep_other,
+                                 as_rows=store is not None and not keep_reports):
+            if store is not None and (outcome.report is not None or outcome.rows is not None):
                 _store(store, outcome, first_of)
+            outcome.rows = None
             if not keep_reports:
                 outcome.report = None  # the batch holds no reports it will not print
             result.counts[outcome.status] = result.counts.get(outcome.status, 0) + 1
@@ -106,7 +108,8 @@ def ingest(
 
 
 def _outcomes(files: list[Path], store: Store | None, jobs: int, timeout: float | None,
-              max_memory: int | None, *, skip: bool, keep_other: bool) -> Iterable[Outcome]:
+              max_memory: int | None, *, skip: bool, keep_other: bool, as_rows: bool
+              ) -> Iterable[Outcome]:
     """Every file's outcome in input order: stored content skipped, the rest extracted."""
     digests: dict[str, str] = {}
     known: dict[str, Outcome] = {}
@@ -122,7 +125,7 @@ def _outcomes(files: list[Path], store: Store | None, jobs: int, timeout: float 
                 digests[str(path)] = digest
     todo = [path for path in files if str(path) not in known]
     extracted = iter(extract_batch(todo, jobs=jobs, timeout=timeout, max_memory=max_memory,
-                                   keep_other=keep_other, digests=digests))
+                                   keep_other=keep_other, digests=digests, as_rows=as_rows))
     for path in files:
         yield known.get(str(path)) or next(extracted)
 
@@ -142,19 +145,23 @@ def file_sha256(path: Path) -> str | None:
 
 
 def _store(store: Store, outcome: Outcome, first_of: dict[str, str]) -> None:
-    """Store one extracted report and set the outcome's status (and note or error)."""
-    report = outcome.report
-    assert report is not None
+    """Store one extracted report (or its rows) and set the outcome's status (and note or
+    error)."""
+    rows = outcome.rows
+    where = rows.source_path if rows else outcome.report.source.path if outcome.report else ""
     try:
-        first = first_of.get(report.id)
+        if rows is None:
+            assert outcome.report is not None
+            rows = report_rows(outcome.report)
+        first = first_of.get(rows.id)
         if first is not None:
-            store.add_source(report)
+            store.add_source(rows)
             outcome.status = SAME_REPORT
-            outcome.note = printable(f"{report.source.path}: same report as {first} "
-                                     f"({report.id}); recorded as another source of it")
+            outcome.note = printable(f"{rows.source_path}: same report as {first} "
+                                     f"({rows.id}); recorded as another source of it")
             return
-        first_of[report.id] = report.source.path
-        outcome.status = store.save(report)
+        first_of[rows.id] = rows.source_path
+        outcome.status = store.save_rows(rows)
     except (StoreError, sqlite3.Error, OSError, ValueError) as exc:
         outcome.status = "failed"
-        outcome.error = printable(f"{report.source.path}: could not be stored ({exc})")
+        outcome.error = printable(f"{where}: could not be stored ({exc})")

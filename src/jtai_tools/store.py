@@ -24,6 +24,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -350,8 +351,16 @@ def report_year(report: Report) -> int | None:
 
 def record_digest(report: Report) -> str:
     """A digest of everything stored for a report, to tell a real update from a re-save."""
-    payload = json.dumps(to_dict(report), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return report_rows(report).record_sha256
+
+
+def _rows_digest(*tables: object) -> str:
+    """The digest of a report's rows (every value stored for it but the time it was saved).
+
+    The rows are plain tuples, which the JSON encoder writes in compiled code.
+    """
+    payload = json.dumps(tables, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
@@ -364,107 +373,127 @@ def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
     conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
 
 
+@dataclass(slots=True)
+class ReportRows:
+    """A report as the rows the store inserts: plain tuples, built where it was extracted.
+
+    A worker process builds them (:func:`report_rows`) so that the process
+    that owns the database only inserts them: tuples of strings and numbers
+    cross a process boundary far faster than a tree of dataclasses, and the
+    record digest is computed beside the extraction, on every core. Findings
+    get their database ids when inserted; the theme, agency and evidence rows
+    name their finding by its position in the report (their first field).
+    """
+
+    id: str
+    source_path: str
+    source_sha256: str
+    record_sha256: str
+    report: tuple[Any, ...]  # the ``reports`` row but ``extracted_at``
+    sections: list[tuple[Any, ...]]
+    findings: list[tuple[Any, ...]]
+    themes: list[tuple[Any, ...]]
+    agencies: list[tuple[Any, ...]]
+    evidence: list[tuple[Any, ...]]
+
+
+def report_rows(report: Report) -> ReportRows:
+    """Every row :meth:`Store.save_rows` writes for ``report``."""
+    sort_date, date_source = sortable_date(report.date, report.fieldwork)
+    row = (
+        report.id, report.area.name, report.area.full_name, report.inspection_type,
+        report.date, sort_date, date_source, report_year(report), report.fieldwork.start,
+        report.fieldwork.end, json.dumps(report.inspectorates, ensure_ascii=False),
+        report.jtai_focus, json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
+        report.lead_inspector, report.copyright_year, report.source.path, report.source.sha256,
+        report.source.format, report.source.pages,
+        json.dumps(report.warnings, ensure_ascii=False),
+    )
+    sections = [
+        (report.id, pos, s.kind, s.heading, json.dumps(s.paragraphs, ensure_ascii=False),
+         json.dumps(s.items, ensure_ascii=False), s.page,
+         json.dumps(s.groups, ensure_ascii=False))
+        for pos, s in enumerate(report.sections)
+    ]
+    findings: list[tuple[Any, ...]] = []
+    themes: list[tuple[Any, ...]] = []
+    agencies: list[tuple[Any, ...]] = []
+    evidence: list[tuple[Any, ...]] = []
+    for pos, finding in enumerate(report.findings):
+        findings.append((report.id, pos, finding.section_kind, finding.section_heading,
+                         finding.index, finding.text, finding.polarity))
+        theme_evidence: dict[str, str] = {}
+        for ev in finding.evidence:
+            if ev.kind == "theme":
+                theme_evidence.setdefault(ev.label, ev.text)
+        themes.extend((pos, t, i, theme_evidence.get(t), report.id, finding.polarity)
+                      for i, t in enumerate(finding.themes))
+        agencies.extend((pos, a, i) for i, a in enumerate(finding.agencies))
+        evidence.extend((pos, i, e.label, e.kind, e.text, e.start, e.end)
+                        for i, e in enumerate(finding.evidence))
+    digest = _rows_digest(row, sections, findings, themes, agencies, evidence)
+    return ReportRows(report.id, report.source.path, report.source.sha256, digest,
+                      (*row, digest), sections, findings, themes, agencies, evidence)
+
+
 def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
     """Insert a report's rows (the caller holds the transaction and removed any old copy)."""
-    sort_date, date_source = sortable_date(report.date, report.fieldwork)
+    _write_rows(conn, report_rows(report), now)
+
+
+def _write_rows(conn: sqlite3.Connection, rows: ReportRows, now: str) -> None:
+    """Insert prepared rows (the caller holds the transaction and removed any old copy).
+
+    Findings are given ids explicitly, one past the largest stored, in report
+    order: the ids SQLite would give them one insert at a time, so that every
+    table can be written with one ``executemany``.
+    """
     conn.execute(
         "INSERT INTO reports (id, area, area_full_name, inspection_type, date, sort_date,"
         " date_source, year, fieldwork_start, fieldwork_end, inspectorates, jtai_focus,"
         " judgements, lead_inspector, copyright_year, source_path, source_sha256,"
         " source_format, source_pages, warnings, record_sha256, extracted_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            report.id,
-            report.area.name,
-            report.area.full_name,
-            report.inspection_type,
-            report.date,
-            sort_date,
-            date_source,
-            report_year(report),
-            report.fieldwork.start,
-            report.fieldwork.end,
-            json.dumps(report.inspectorates, ensure_ascii=False),
-            report.jtai_focus,
-            json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
-            report.lead_inspector,
-            report.copyright_year,
-            report.source.path,
-            report.source.sha256,
-            report.source.format,
-            report.source.pages,
-            json.dumps(report.warnings, ensure_ascii=False),
-            record_digest(report),
-            now,
-        ),
+        (*rows.report, now),
     )
     conn.executemany(
         "INSERT INTO sections (report_id, position, kind, heading, paragraphs, items, page,"
-        " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                report.id,
-                pos,
-                s.kind,
-                s.heading,
-                json.dumps(s.paragraphs, ensure_ascii=False),
-                json.dumps(s.items, ensure_ascii=False),
-                s.page,
-                json.dumps(s.groups, ensure_ascii=False),
-            )
-            for pos, s in enumerate(report.sections)
-        ],
-    )
-    for pos, finding in enumerate(report.findings):
-        cursor = conn.execute(
-            "INSERT INTO findings (report_id, position, section_kind, section_heading,"
-            " finding_index, text, polarity) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                report.id,
-                pos,
-                finding.section_kind,
-                finding.section_heading,
-                finding.index,
-                finding.text,
-                finding.polarity,
-            ),
-        )
-        _write_tags(conn, cursor.lastrowid, report.id, finding)
-
-
-def _write_tags(conn: sqlite3.Connection, finding_id: int | None, report_id: str,
-                finding: Finding) -> None:
-    theme_evidence: dict[str, str] = {}
-    for ev in finding.evidence:
-        if ev.kind == "theme":
-            theme_evidence.setdefault(ev.label, ev.text)
+        " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.sections)
+    if not rows.findings:
+        return
+    first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM findings").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO findings (id, report_id, position, section_kind, section_heading,"
+        " finding_index, text, polarity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(first + row[1], *row) for row in rows.findings])
     conn.executemany(
         "INSERT OR IGNORE INTO finding_themes (finding_id, theme, position, evidence,"
         " report_id, polarity) VALUES (?, ?, ?, ?, ?, ?)",
-        [(finding_id, t, i, theme_evidence.get(t), report_id, finding.polarity)
-         for i, t in enumerate(finding.themes)],
-    )
+        [(first + row[0], *row[1:]) for row in rows.themes])
     conn.executemany(
         "INSERT OR IGNORE INTO finding_agencies (finding_id, agency, position) VALUES (?, ?, ?)",
-        [(finding_id, a, i) for i, a in enumerate(finding.agencies)],
-    )
+        [(first + row[0], *row[1:]) for row in rows.agencies])
     conn.executemany(
         'INSERT INTO finding_evidence (finding_id, position, label, kind, text, start, "end")'
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (finding_id, i, e.label, e.kind, e.text, e.start, e.end)
-            for i, e in enumerate(finding.evidence)
-        ],
-    )
+        [(first + row[0], *row[1:]) for row in rows.evidence])
 
 
-def _note_source(conn: sqlite3.Connection, report: Report, now: str) -> None:
+def _note_source(conn: sqlite3.Connection, report: Report | ReportRows, now: str) -> None:
+    report_id, sha256, path = _source_of(report)
     conn.execute(
         "INSERT INTO source_history (report_id, sha256, path, first_seen, last_seen)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id, sha256)"
         " DO UPDATE SET path = excluded.path, last_seen = excluded.last_seen",
-        (report.id, report.source.sha256, report.source.path, now, now),
+        (report_id, sha256, path, now, now),
     )
+
+
+def _source_of(report: Report | ReportRows) -> tuple[str, str, str]:
+    """A report's id, source hash and source path, from the report or its rows."""
+    if isinstance(report, ReportRows):
+        return report.id, report.source_sha256, report.source_path
+    return report.id, report.source.sha256, report.source.path
 
 
 def open_connection(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
@@ -538,28 +567,31 @@ class Store:
         another id whose current source is the same content is dropped: the
         same file now reads differently (e.g. better metadata gave a new id).
         """
+        return self.save_rows(report_rows(report))
+
+    def save_rows(self, rows: ReportRows) -> str:
+        """:meth:`save` for a report's prepared rows (see :func:`report_rows`)."""
         now = _now()
-        digest = record_digest(report)
         with write_transaction(self.conn) as conn:
             row = conn.execute(
-                "SELECT record_sha256 FROM reports WHERE id = ?", (report.id,)
+                "SELECT record_sha256 FROM reports WHERE id = ?", (rows.id,)
             ).fetchone()
-            _note_source(conn, report, now)
-            if row and row[0] == digest:
+            _note_source(conn, rows, now)
+            if row and row[0] == rows.record_sha256:
                 return "unchanged"
             stale = conn.execute(
                 "SELECT id FROM reports WHERE source_sha256 = ? AND id != ?",
-                (report.source.sha256, report.id),
+                (rows.source_sha256, rows.id),
             ).fetchall()
             for (stale_id,) in stale:
                 _delete_report(conn, stale_id)
                 conn.execute("DELETE FROM source_history WHERE report_id = ?", (stale_id,))
             if row:
-                _delete_report(conn, report.id)
-            _write_report(conn, report, now)
+                _delete_report(conn, rows.id)
+            _write_rows(conn, rows, now)
         return "updated" if row else "stored"
 
-    def add_source(self, report: Report) -> None:
+    def add_source(self, report: Report | ReportRows) -> None:
         """Record ``report``'s file as another source of the stored report with its id.
 
         For a second file of the same report in one batch (a text copy of a
