@@ -11,6 +11,7 @@ decided by :func:`jtai_tools.ingest.ingest`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import glob
 import multiprocessing as mp
 import os
@@ -414,7 +415,8 @@ _worker_memory: int | None = None
 
 
 def _limit_worker(max_memory: int) -> None:
-    """Start a worker: ignore Ctrl-C (the batch handles it) and cap its address space.
+    """Start a worker: ignore Ctrl-C (the batch handles it), freeze what it inherits and cap
+    its address space.
 
     The cap is what the worker maps when it starts (the program and the tagger
     it shares with the batch process, about 330 MB) plus ``max_memory`` for
@@ -424,6 +426,10 @@ def _limit_worker(max_memory: int) -> None:
     """
     global _worker_memory
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Everything the worker inherits (the tagger's vocabulary, matchers and model) lives
+    # as long as the worker: frozen, the garbage collector no longer walks it at every
+    # full collection, which cost a tenth of the extraction.
+    gc.freeze()
     limit = _mapped_bytes() + max_memory
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:

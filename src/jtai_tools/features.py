@@ -24,10 +24,11 @@ span, so a tag only the model gave can still point at the words behind it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from spacy.attrs import IS_ALPHA, NORM
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 
@@ -41,19 +42,26 @@ class FindingFeatures:
 
 def word_features(doc: Doc) -> FindingFeatures:
     """Unigram and bigram lemma features of a (lower-cased) finding doc."""
-    rows = doc.to_array([NORM, IS_ALPHA]).tolist()
+    norms, alphas = doc.to_array([NORM, IS_ALPHA]).T.tolist()
+    return lemma_features(norms, alphas, doc.vocab.strings)
+
+
+def lemma_features(norms: Sequence[int], alphas: Sequence[int], strings: StringStore
+                   ) -> FindingFeatures:
+    """:func:`word_features` of a finding's tokens given as their ``NORM`` and ``IS_ALPHA``
+    columns (the tagger reads a whole report's tokens at once)."""
     names = _NAMES
     result = FindingFeatures()
     spans = result.spans
     previous = ""  # "b:LEMMA" of the word before, "" after a non-word
     before = 0
-    for i, (norm, alpha) in enumerate(rows):
+    for i, (norm, alpha) in enumerate(zip(norms, alphas, strict=True)):
         if not alpha:
             previous = ""
             continue
         known = names.get(norm)
         if known is None:
-            lemma = doc.vocab.strings[norm]
+            lemma = strings[norm]
             known = names[norm] = ("w:" + lemma, "b:" + lemma, "_" + lemma)
         unigram, opening, closing = known
         if unigram not in spans:

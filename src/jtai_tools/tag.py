@@ -25,15 +25,16 @@ with both kinds of cue and "but", "however" ... is mixed).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import pandas as pd
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, IS_ALPHA, LENGTH, NORM
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from .codebook import (
     AgencyVocab,
@@ -44,7 +45,7 @@ from .codebook import (
     load_codebook,
     load_polarity,
 )
-from .features import context_features, word_features
+from .features import context_features, lemma_features
 from .model import Prediction, TaggerModel, default_model
 from .models import POLARITIES, Evidence, Finding, Report
 from .nlp import get_nlp, tagging_disabled
@@ -97,10 +98,57 @@ class Hit:
 
 
 @dataclass(slots=True)
-class Analysis:
-    """The codebook rules' reading of one finding, kept for the model and for evidence."""
+class Words:
+    """A finding's tokens as columns (lemma hashes, whether each is a word, character
+    offsets and lengths), and where its text starts in the text they were tokenized from
+    (a report's findings are one doc).
 
-    doc: Doc
+    Columns rather than a row per token: a list per token is a container the
+    garbage collector keeps visiting, which cost more than the tokenizer.
+    """
+
+    norms: list[int]
+    alphas: list[int]
+    starts: list[int]
+    lengths: list[int]
+    base: int = 0
+
+    def chars(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets in the finding of the tokens ``start`` to ``end``."""
+        base = self.base
+        return self.starts[start] - base, self.starts[end - 1] + self.lengths[end - 1] - base
+
+    @classmethod
+    def of(cls, doc: Doc | Span) -> Words:
+        """The words of a doc of its own, or of a span of a finding's doc."""
+        if isinstance(doc, Span):
+            return _columns(doc.doc).part(doc.start, doc.end, doc.start_char)
+        return _columns(doc)
+
+    def part(self, start: int, end: int, base: int) -> Words:
+        """The words of tokens ``start`` to ``end``, a text starting at character ``base``."""
+        return Words(self.norms[start:end], self.alphas[start:end], self.starts[start:end],
+                     self.lengths[start:end], base)
+
+
+def _columns(doc: Doc) -> Words:
+    """A whole doc's :class:`Words`, read in one call."""
+    norms, alphas, starts, lengths = doc.to_array(WORD_ATTRS).T.tolist()
+    return Words(norms, alphas, starts, lengths)
+
+
+#: The token attributes :class:`Words` reads, in its columns' order.
+WORD_ATTRS = [NORM, IS_ALPHA, IDX, LENGTH]
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The codebook rules' reading of one finding, kept for the model and for evidence.
+
+    ``doc`` is the finding's tokens: a span of the doc of its report's findings.
+    """
+
+    doc: Doc | Span
     theme_hits: list[Hit]
     agency_hits: list[Hit]
     salient: set[str]
@@ -110,6 +158,7 @@ class Analysis:
     fixed_polarity: str | None
     features: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    words: Words = field(default_factory=lambda: Words([], [], [], []))
 
 
 #: ``model=`` value that means "the model shipped in the package, if any".
@@ -333,21 +382,76 @@ class Tagger:
 
     def analyse(self, findings: list[Finding], inspection_type: str | None = None
                 ) -> list[Analysis]:
-        """What the codebook rules find in each finding, and the model's features of it."""
+        """What the codebook rules find in each finding, and the model's features of it.
+
+        The findings are tokenized and matched as one doc (one tokenizer call
+        and one call of each phrase matcher, rather than one per finding);
+        each finding is a span of it, and a match across two findings counts
+        for neither.
+        """
         kind = inspection_type or ""
         implied = self.codebook.context.get(kind, ())
         default_agency = self.agencies.default_for.get(kind, self.agencies.default)
-        texts = (fold_case(f.text) for f in findings)
-        docs = self.nlp.pipe(texts, batch_size=BATCH_SIZE, disable=self._disabled)
-        return [self._analyse(finding, doc, implied, default_agency, inspection_type)
-                for finding, doc in zip(findings, docs, strict=True)]
+        texts = [fold_case(f.text) for f in findings]
+        spans = self._spans(texts)
+        words = _words_of(spans)
+        phrase_hits = self._span_hits(spans, (self._lemma, self._lower))
+        narrative = [SECTION_POLARITY.get(f.section_kind) is None for f in findings]
+        cue_hits = (self._span_hits(spans, (self._cues,)) if any(narrative)
+                    else [[] for _ in spans])
+        return [self._analyse(finding, folded, span, word, hits, cues, implied,
+                              default_agency, inspection_type)
+                for finding, folded, span, word, hits, cues
+                in zip(findings, texts, spans, words, phrase_hits, cue_hits, strict=True)]
 
-    def _analyse(self, finding: Finding, doc: Doc, implied: tuple[str, ...],
+    def _spans(self, texts: list[str]) -> list[Span]:
+        """Each text as a span of one doc of them all, tokenized as it would be on its own.
+
+        The texts are joined by single spaces, which the tokenizer only ever
+        splits at, so every text keeps its own tokens; where that cannot hold
+        (an empty text, white space at either end, a token across two texts),
+        each text gets a doc of its own.
+        """
+        joined = " ".join(texts)
+        if all(t and not t[0].isspace() and not t[-1].isspace() for t in texts):
+            doc = self._doc(joined)
+            bounds = _token_bounds(doc, texts)
+            if bounds is not None:
+                return [doc[start:end] for start, end in bounds]
+        return [doc[:] for doc in self.nlp.pipe(texts, batch_size=BATCH_SIZE,
+                                                disable=self._disabled)]
+
+    def _doc(self, text: str) -> Doc:
+        """The tagging pipeline (the tokenizer alone: see :func:`tagging_disabled`) over text."""
+        return next(iter(self.nlp.pipe([text], disable=self._disabled)))
+
+    def _span_hits(self, spans: list[Span], matchers: Iterable[PhraseMatcher]
+                   ) -> list[list[Hit]]:
+        """Every phrase match of each span, from one call of each matcher per doc.
+
+        Hits are deduplicated, sorted by start, longest first, with token
+        offsets into their span; a match across two spans is dropped.
+        """
+        found: list[set[Hit]] = [set() for _ in spans]
+        labels = self._labels
+        for doc, first, starts in _docs_of(spans):
+            ends = [spans[first + k].end for k in range(len(starts))]
+            for matcher in matchers:
+                for match_id, start, end in matcher(doc):
+                    k = bisect_right(starts, start) - 1
+                    if k < 0 or end > ends[k]:
+                        continue
+                    group, label = labels[match_id]
+                    offset = starts[k]
+                    found[first + k].add(Hit(group, label, start - offset, end - offset))
+        return [sorted(hits, key=_hit_order) for hits in found]
+
+    def _analyse(self, finding: Finding, folded: str, doc: Span, words: Words,
+                 matched: list[Hit], cue_hits: list[Hit], implied: tuple[str, ...],
                  default_agency: str | None, inspection_type: str | None) -> Analysis:
         """The rule tagger's verdicts on one finding, with its hits kept for the model."""
         text = finding.text
-        phrase_hits = [h for h in self._hits(doc, (self._lemma, self._lower))
-                       if self._as_written(text, doc, h)]
+        phrase_hits = [h for h in matched if self._as_written(text, folded, words, h)]
         token_hits: list[Hit] = []
         if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
             token_hits = self._hits(doc, (self._tokens,))
@@ -356,19 +460,21 @@ class Tagger:
         fixed = SECTION_POLARITY.get(finding.section_kind)
         cues: list[Hit] = []
         if fixed is None:
-            cues = outermost(self._hits(doc, (self._cues,)))
+            cues = outermost(cue_hits)
             polarity, cue_evidence = judge_polarity(
-                text, doc, cues, self.cues.negation_window, self.cues.reach_window)
+                text, doc, cues, self.cues.negation_window, self.cues.reach_window,
+                words=words)
         else:
             polarity, cue_evidence = fixed, []
         salient = self._salient(themes, implied)
         analysis = Analysis(doc=doc, theme_hits=themes, agency_hits=agencies,
                             salient=salient, default_agency=default_agency,
-                            polarity=polarity, cue_evidence=cue_evidence, fixed_polarity=fixed)
+                            polarity=polarity, cue_evidence=cue_evidence, fixed_polarity=fixed,
+                            words=words)
         if self.model is not None or self.featurize:
-            words = word_features(doc)
-            analysis.spans = words.spans
-            analysis.features = words.names + context_features(
+            lemmas = lemma_features(words.norms, words.alphas, self.nlp.vocab.strings)
+            analysis.spans = lemmas.spans
+            analysis.features = lemmas.names + context_features(
                 codebook_themes=[h.label for h in themes], salient_themes=salient,
                 agencies=[h.label for h in agencies], rule_polarity=polarity,
                 cues=[h.label for h in cues], section_kind=finding.section_kind,
@@ -377,10 +483,10 @@ class Tagger:
 
     def _apply_rules(self, finding: Finding, analysis: Analysis) -> None:
         """The codebook's tags: salient themes, named agencies (else the default), cue polarity."""
-        text, doc = finding.text, analysis.doc
-        evidence = [_evidence(text, doc, h, "theme") for h in analysis.theme_hits
+        text, words = finding.text, analysis.words
+        evidence = [_evidence(text, words, h, "theme") for h in analysis.theme_hits
                     if h.label in analysis.salient]
-        evidence.extend(_evidence(text, doc, h, "agency") for h in analysis.agency_hits)
+        evidence.extend(_evidence(text, words, h, "agency") for h in analysis.agency_hits)
         agency_ids = {h.label for h in analysis.agency_hits}
         if not agency_ids and analysis.default_agency:
             agency_ids.add(analysis.default_agency)
@@ -392,7 +498,7 @@ class Tagger:
         words that weighed most for that label."""
         model = self.model
         assert model is not None
-        text, doc = finding.text, analysis.doc
+        text, words = finding.text, analysis.words
         known = set(model.theme_ids)
         themes = ({t for t in prediction.themes if t in known}
                   | {t for t in analysis.salient if t not in known})
@@ -401,11 +507,11 @@ class Tagger:
             hits = [h for h in analysis.theme_hits if h.label == theme]
             if not hits and theme in known:
                 hits = self._weighed_hits(analysis, "themes", theme)
-            evidence.extend(_evidence(text, doc, h, "theme") for h in hits)
+            evidence.extend(_evidence(text, words, h, "theme") for h in hits)
         # The model decides agencies too: a service named in passing is not always one
         # the finding is about (adding every named one scored lower in cross-validation).
         agency_ids = set(prediction.agencies)
-        evidence.extend(_evidence(text, doc, h, "agency") for h in analysis.agency_hits
+        evidence.extend(_evidence(text, words, h, "agency") for h in analysis.agency_hits
                         if h.label in agency_ids)
         polarity = analysis.fixed_polarity or prediction.polarity
         if polarity == analysis.polarity:
@@ -413,7 +519,7 @@ class Tagger:
         else:
             agreeing = [e for e in analysis.cue_evidence if e.label == polarity]
             evidence.extend(agreeing or [
-                _evidence(text, doc, h, "polarity")
+                _evidence(text, words, h, "polarity")
                 for h in self._weighed_hits(analysis, "polarity", polarity)])
         self._set(finding, themes, agency_ids, polarity, evidence)
 
@@ -432,16 +538,18 @@ class Tagger:
         finding.polarity = polarity
         finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
 
-    def _as_written(self, text: str, doc: Doc, hit: Hit) -> bool:
+    def _as_written(self, text: str, folded: str, words: Words, hit: Hit) -> bool:
         """False for an acronym's hit on the same letters in other case ("send" is not SEND).
 
-        Matching runs on lower-cased text, so the finding's own letters decide:
-        they must be one of the spellings the codebook lists.
+        Matching runs on lower-cased text (``folded``), so the finding's own
+        letters decide: they must be one of the spellings the codebook lists.
         """
-        if hit.end - hit.start != 1 or doc[hit.start].text not in self._acronyms:
+        if hit.end - hit.start != 1:
             return True
-        token = doc[hit.start]
-        return text[token.idx : token.idx + len(token)] in self._acronym_forms
+        start, end = words.chars(hit.start, hit.end)
+        if folded[start:end] not in self._acronyms:
+            return True
+        return text[start:end] in self._acronym_forms
 
     def _salient(self, hits: list[Hit], implied: tuple[str, ...] = ()) -> set[str]:
         """The themes a finding is substantively about: at most ``max_themes``, best first.
@@ -459,15 +567,58 @@ class Tagger:
         ranked = list(dict.fromkeys([*implied, *ranked]))
         return set(ranked if limit is None else ranked[:limit])
 
-    def _hits(self, doc: Doc, matchers: Iterable[PhraseMatcher | Matcher]) -> list[Hit]:
-        """Every match of the matchers, deduplicated and sorted by start, longest first."""
+    def _hits(self, doc: Doc | Span, matchers: Iterable[PhraseMatcher | Matcher]) -> list[Hit]:
+        """Every match of token matchers (offsets into ``doc``, a span's own), deduplicated and
+        sorted by start, longest first."""
         labels = self._labels
         hits: set[Hit] = set()
         for matcher in matchers:
             for match_id, start, end in matcher(doc):
                 group, label = labels[match_id]
                 hits.add(Hit(group, label, start, end))
-        return sorted(hits, key=lambda h: (h.start, -h.end, h.group, h.label))
+        return sorted(hits, key=_hit_order)
+
+
+def _hit_order(hit: Hit) -> tuple[int, int, str, str]:
+    """Hits by start, longest first, then group and label."""
+    return (hit.start, -hit.end, hit.group, hit.label)
+
+
+def _token_bounds(doc: Doc, texts: list[str]) -> list[tuple[int, int]] | None:
+    """Each text's first and last-but-one token in ``doc`` (the texts joined by single
+    spaces), or ``None`` when a text does not begin and end on a token boundary."""
+    starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist()
+    bounds: list[tuple[int, int]] = []
+    char = 0
+    for text in texts:
+        first = bisect_left(starts, char)
+        end = bisect_left(starts, char + len(text), first)
+        if (first == end or starts[first] != char
+                or starts[end - 1] + lengths[end - 1] != char + len(text)):
+            return None
+        bounds.append((first, end))
+        char += len(text) + 1
+    return bounds
+
+
+def _docs_of(spans: list[Span]) -> list[tuple[Doc, int, list[int]]]:
+    """The docs the spans lie in: each doc, its first span's index, its spans' first tokens."""
+    groups: list[tuple[Doc, int, list[int]]] = []
+    for i, span in enumerate(spans):
+        if not groups or groups[-1][0] is not span.doc:
+            groups.append((span.doc, i, []))
+        groups[-1][2].append(span.start)
+    return groups
+
+
+def _words_of(spans: list[Span]) -> list[Words]:
+    """Each span's :class:`Words`, reading each doc's token attributes once."""
+    words: list[Words] = []
+    for doc, first, starts in _docs_of(spans):
+        whole = _columns(doc)
+        words.extend(whole.part(span.start, span.end, span.start_char)
+                     for span in spans[first:first + len(starts)])
+    return words
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
@@ -520,22 +671,25 @@ def _inside(hit: Hit, others: list[Hit]) -> bool:
 
 
 def judge_polarity(
-    text: str, doc: Doc, cues: list[Hit], window: int, reach_window: int | None = None
+    text: str, doc: Doc | Span, cues: list[Hit], window: int, reach_window: int | None = None,
+    *, words: Words | None = None,
 ) -> tuple[str, list[Evidence]]:
     """A sentence's polarity from its cue hits, with the evidence for it.
 
     Cues are first resolved into judgements (:func:`_judgements`: negation,
     hedges, qualified strengths), which :func:`_verdict` weighs. When the
     verdict is mixed, the contrast words that joined the two points are
-    evidence too, so a reader sees where the sentence turns.
+    evidence too, so a reader sees where the sentence turns. ``words`` are the
+    doc's tokens when the caller has read them.
     """
+    words = words or Words.of(doc)
     reach_window = window if reach_window is None else reach_window
     judged, contrast, turns = _judgements(cues, window, reach_window)
     polarity = _verdict(judged, contrast, turns, doc)
-    evidence = [_evidence(text, doc, hit, "polarity") for hit in judged]
+    evidence = [_evidence(text, words, hit, "polarity") for hit in judged]
     if polarity == "mixed":
         evidence.extend(
-            _evidence(text, doc, Hit("polarity", "mixed", h.start, h.end), "polarity")
+            _evidence(text, words, Hit("polarity", "mixed", h.start, h.end), "polarity")
             for h in contrast
         )
     return polarity, evidence
@@ -606,7 +760,8 @@ def _resolve_cues(cues: list[Hit], window: int, reach_window: int) -> tuple[list
     return judged, bare
 
 
-def _verdict(judged: list[Hit], contrast: list[Hit], turns: list[Hit], doc: Doc) -> str:
+def _verdict(judged: list[Hit], contrast: list[Hit], turns: list[Hit], doc: Doc | Span
+             ) -> str:
     """Weigh a sentence's judgements into one polarity.
 
     Both kinds make it mixed when a contrast word joins them; otherwise the
@@ -635,7 +790,7 @@ def _verdict(judged: list[Hit], contrast: list[Hit], turns: list[Hit], doc: Doc)
 MIN_POINT_WORDS = 4
 
 
-def _turns_from_plain_point(judged: list[Hit], turns: list[Hit], doc: Doc) -> bool:
+def _turns_from_plain_point(judged: list[Hit], turns: list[Hit], doc: Doc | Span) -> bool:
     """Whether a turning word has every judgement on one side and a cue-free point on the other."""
     for turn in turns:
         if all(h.end <= turn.start for h in judged):
@@ -667,21 +822,15 @@ def _negated(
 
 
 def _evidence(
-    text: str, doc: Doc, hit: Hit, kind: Literal["theme", "polarity", "agency"]
+    text: str, words: Words, hit: Hit, kind: Literal["theme", "polarity", "agency"]
 ) -> Evidence:
-    """Evidence with the words as written in the finding (the doc holds lower-cased text)."""
-    offsets = doc.user_data.get(_OFFSETS)
-    if offsets is None:
-        # Character offsets of every token, read in one call: making a Span
-        # per hit creates Python Token objects, which costs more than matching.
-        offsets = doc.user_data[_OFFSETS] = doc.to_array([IDX, LENGTH]).tolist()
-    start = offsets[hit.start][0]
-    last_idx, last_len = offsets[hit.end - 1]
-    end = last_idx + last_len
+    """Evidence with the words as written in the finding (the doc holds lower-cased text).
+
+    Offsets come from the token columns read once per doc: making a Span per
+    hit creates Python Token objects, which costs more than matching.
+    """
+    start, end = words.chars(hit.start, hit.end)
     return Evidence(label=hit.label, kind=kind, text=text[start:end], start=start, end=end)
-
-
-_OFFSETS = "jtai_token_offsets"
 
 
 _default: Tagger | None = None
