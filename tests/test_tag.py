@@ -421,3 +421,31 @@ def test_an_area_send_finding_naming_no_service_is_about_the_partnership(tagger:
         "childrens-social-care"]
     named = tag(tagger, "Police attendance is low.", "improve", inspection_type="area-send")
     assert named.agencies == ["police"]
+
+
+def _one_by_one(tagger: Tagger, findings: list[Finding]) -> list[Finding]:
+    alone = [Finding(f.section_kind, f.section_heading, f.text) for f in findings]
+    for finding in alone:
+        tagger.tag([finding])
+    return alone
+
+
+def test_a_report_tagged_as_one_doc_is_tagged_as_each_finding_alone(tagger: Tagger) -> None:
+    """Findings are tokenized and matched as one doc; a phrase across two findings
+    ("... the voice of" | "the child ...") counts for neither, and white space at either
+    end of a text (which a joined doc would tokenize otherwise) gives the same tags."""
+    texts = ["Practitioners do not always hear the voice of",
+             "the child. Strategy meetings are held promptly.",
+             "  Supervision is regular and reflective. ",
+             "Management oversight is not effective; the MASH screens contacts quickly.",
+             "SEND support is good, but they send letters late."]
+    findings = [Finding("main-findings", "Heading", t) for t in texts]
+    findings.insert(2, Finding("improve", "What needs to improve", "Return home interviews."))
+    tagger.tag(findings)
+    assert "voice-of-child" not in findings[0].themes + findings[1].themes
+    assert findings == _one_by_one(tagger, findings)
+    joined = findings[:2] + findings[3:]  # no text with white space at its ends: one doc
+    tagger.tag(joined)
+    assert joined == _one_by_one(tagger, joined)
+    assert any(e.text == "SEND" for e in joined[-1].evidence)
+    assert not any(e.text == "send" for e in joined[-1].evidence)
