@@ -318,7 +318,8 @@ def test_the_package_has_no_import_cycles() -> None:
     assert _cycles(graph) == []
     # the check finds a cycle when there is one
     graph["jtai_tools.store"].add("jtai_tools.query")
-    assert ["jtai_tools.query", "jtai_tools.store", "jtai_tools.query"] in _cycles(graph)
+    assert any(set(cycle) == {"jtai_tools.query", "jtai_tools.store"}  # where the walk enters it
+               for cycle in _cycles(graph))
 
 
 def test_area_at_year_finds_an_undated_report_by_its_copyright_year(
