@@ -31,8 +31,11 @@ import random
 import sqlite3
 from pathlib import Path
 
-LIST_KINDS = ("improve", "strengths", "recommendations")
-NARRATIVE_KINDS = ("main-findings", "headline", "executive-summary")
+from jtai_tools.vocab import section_roles
+
+#: Sections whose items are drawn, and narrative sections whose sentences are (data/sections.toml).
+LIST_KINDS = section_roles().lists
+NARRATIVE_KINDS = frozenset(section_roles().labelled)
 
 
 def _report_rows(conn: sqlite3.Connection) -> dict[str, list[sqlite3.Row]]:

@@ -19,9 +19,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from jtai_tools.vocab import section_roles
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "labels"
-NARRATIVE = {"main-findings", "headline", "executive-summary"}
+NARRATIVE = section_roles().narrative
 
 
 def _read_jsonl(path: Path) -> list[dict]:

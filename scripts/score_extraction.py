@@ -46,11 +46,12 @@ from typing import Any
 from jtai_tools.extract import extract_file
 from jtai_tools.models import Report
 from jtai_tools.read import InputError
-from jtai_tools.vocab import plain
+from jtai_tools.vocab import plain, section_roles
 
-#: Section kinds whose items the gold set counts as improvement items.
-IMPROVE_KINDS = frozenset({"improve", "recommendations"})
-STRENGTH_KINDS = frozenset({"strengths"})
+#: Section kinds whose items the gold set counts as improvement items, and the
+#: other list kinds, as strengths (data/sections.toml).
+IMPROVE_KINDS = frozenset(section_roles().improvement)
+STRENGTH_KINDS = section_roles().lists - IMPROVE_KINDS
 
 #: Targets checked by ``--check``.
 MIN_ITEM_F1 = 0.97

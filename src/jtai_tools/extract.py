@@ -31,6 +31,7 @@ from .metadata import read_metadata
 from .models import Report, Source, sortable_date
 from .read import SUPPORTED_SUFFIXES, InputError, human_size, printable, read_document
 from .sections import build_findings, split_sections
+from .vocab import section_roles
 
 if TYPE_CHECKING:  # spaCy loads with the tagger: only when something is tagged
     from .store import ReportRows
@@ -94,7 +95,7 @@ def extract_file(path: str | Path, tagger: Tagger | None = None, *,
     (tagger or active_tagger()).tag(findings, inspection_type=meta.inspection_type)
     warnings = [_storable(w) for w in (*raw.warnings, *meta.warnings)]
     if meta.inspection_type != "other" and not any(
-        s.kind in ("improve", "recommendations") for s in sections
+        s.kind in section_roles().improvement for s in sections
     ):
         warnings.append(f"{raw.path}: no improvement list or recommendations found")
     return Report(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .vocab import section_roles
+
 SourceFormat = Literal["pdf", "text"]
 
 INSPECTION_TYPES: tuple[str, ...] = (
@@ -29,18 +31,8 @@ INSPECTION_TYPES: tuple[str, ...] = (
     "other",
 )
 
-SECTION_KINDS: tuple[str, ...] = (
-    "headline",
-    "improve",
-    "strengths",
-    "main-findings",
-    "practice-study",
-    "next-steps",
-    "recommendations",
-    "executive-summary",
-    "judgements",
-    "other",
-)
+#: Every section kind, in the order of ``data/sections.toml`` (which gives each its role).
+SECTION_KINDS: tuple[str, ...] = section_roles().kinds
 
 POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
 
@@ -48,9 +40,6 @@ POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
 #: report (its publication or letter date), else the last day of fieldwork, else
 #: the first.
 DATE_SOURCES: tuple[str, ...] = ("printed", "fieldwork-end", "fieldwork-start")
-
-#: Section kinds whose items are lists of points (one finding per item).
-LIST_SECTION_KINDS: frozenset[str] = frozenset({"improve", "strengths", "recommendations"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from .errors import UsageError
 from .models import POLARITIES, Report
 from .store import DEFAULT_DB, load_report, load_reports, open_connection, report_ids
+from .vocab import section_roles
 
 if TYPE_CHECKING:  # pandas is imported when a DataFrame is built: `jtai compare` needs none
     import pandas as pd
@@ -79,8 +80,6 @@ class SearchSyntaxError(QueryError):
 #: finding ("X is good, but Y is not") counts once as each.
 CONCERN_POLARITIES: tuple[str, ...] = ("concern", "mixed")
 STRENGTH_POLARITIES: tuple[str, ...] = ("strength", "mixed")
-#: Section kinds whose items are improvement points.
-IMPROVEMENT_KINDS: tuple[str, ...] = ("improve", "recommendations")
 
 #: What a theme table can be grouped by, and the report columns each grouping uses.
 _GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -103,7 +102,7 @@ def sql_list(values: Sequence[str]) -> str:
 
 _CONCERN = sql_list(CONCERN_POLARITIES)
 _STRENGTH = sql_list(STRENGTH_POLARITIES)
-_IMPROVEMENT = sql_list(IMPROVEMENT_KINDS)
+_IMPROVEMENT = sql_list(section_roles().improvement)
 
 
 @dataclass(frozen=True, slots=True)

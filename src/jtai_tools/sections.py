@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from .clean import is_bullet
-from .models import LIST_SECTION_KINDS, Block, Finding, Section
+from .models import Block, Finding, Section
 from .vocab import (
     heading_key,
     heading_kind,
@@ -35,13 +35,9 @@ from .vocab import (
     is_list_sublabel,
     is_not_item,
     is_sublabel,
+    section_roles,
     strip_grade,
     vocabulary,
-)
-
-#: Section kinds whose paragraphs are split into sentence findings.
-NARRATIVE_KINDS: frozenset[str] = frozenset(
-    {"headline", "main-findings", "practice-study", "executive-summary", "next-steps"}
 )
 
 _CLAUSE_END = re.compile(r"(?:;|;\s*(?:and|or)|,\s*(?:and|or))\s*$")
@@ -89,7 +85,7 @@ def split_sections(blocks: list[Block]) -> list[Section]:
             if not open_.blocks and open_.section.heading and (
                     _same_heading(block.text, open_.section.heading) or is_grade(block.text)):
                 continue  # a table header repeating the heading, or a wrapped heading's grade
-            in_list = open_.section.kind in LIST_SECTION_KINDS
+            in_list = open_.section.kind in section_roles().lists
             if is_sublabel(block.text) and not in_list:
                 continue
             if open_.section.kind in vocab.list_sublabel_kinds and is_list_sublabel(block.text):
@@ -142,7 +138,7 @@ def _close(open_: _Open, sections: list[Section]) -> None:
     section = open_.section
     if not section.heading and not open_.blocks:
         return
-    if section.kind in LIST_SECTION_KINDS:
+    if section.kind in section_roles().lists:
         section.paragraphs, section.items, groups = _list_content(open_.blocks)
         if any(groups):
             section.groups = groups
@@ -310,10 +306,11 @@ def _grouped_items(blocks: list[Block]) -> tuple[list[str], list[int]]:
 def build_findings(sections: list[Section]) -> list[Finding]:
     """One finding per list item and one per sentence of each narrative section."""
     findings: list[Finding] = []
+    roles = section_roles()
     for section in sections:
-        if section.kind in LIST_SECTION_KINDS:
+        if section.kind in roles.lists:
             texts = section.items
-        elif section.kind in NARRATIVE_KINDS:
+        elif section.kind in roles.narrative:
             texts = _attach_notes([s for paragraph in section.paragraphs
                                    if not _is_label(paragraph)
                                    for s in split_sentences(paragraph)])

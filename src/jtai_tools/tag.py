@@ -49,13 +49,7 @@ from .features import context_features, lemma_features
 from .model import Prediction, TaggerModel, default_model
 from .models import POLARITIES, Evidence, Finding, Report
 from .nlp import get_nlp, tagging_disabled
-
-#: Section kinds whose items take their polarity from the section itself.
-SECTION_POLARITY: dict[str, str] = {
-    "improve": "concern",
-    "recommendations": "concern",
-    "strengths": "strength",
-}
+from .vocab import section_roles
 
 BATCH_SIZE = 512
 
@@ -457,7 +451,7 @@ class Tagger:
             token_hits = self._hits(doc, (self._tokens,))
         themes = [h for h in _survivors(phrase_hits, token_hits, "theme") if h.label]
         agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
-        fixed = SECTION_POLARITY.get(finding.section_kind)
+        fixed = section_roles().polarity.get(finding.section_kind)
         cues: list[Hit] = []
         if fixed is None:
             cues = outermost(cue_hits)

@@ -41,7 +41,8 @@ from .evaluate import (
 )
 from .model import Head, TaggerModel
 from .models import POLARITIES, Finding
-from .tag import SECTION_POLARITY, Tagger
+from .tag import Tagger
+from .vocab import section_roles
 
 SETTINGS_FILE = Path(__file__).parent / "data" / "training.toml"
 #: Feature kinds kept only when frequent enough (the others are few and always kept).
@@ -140,7 +141,7 @@ def fit(labels: list[GoldFinding], features: list[list[str]], codebook: Codebook
         binary([theme in g.themes for g in labels], settings.theme_c)
     for agency in agency_ids:
         binary([agency in g.agencies for g in labels], settings.agency_c)
-    narrative = [i for i, g in enumerate(labels) if g.section not in SECTION_POLARITY]
+    narrative = [i for i, g in enumerate(labels) if g.section not in section_roles().lists]
     polarity_labels = list(POLARITIES)
     if narrative:
         y = [polarity_labels.index(labels[i].polarity) for i in narrative]
@@ -257,6 +258,6 @@ def cross_validate(labels_path: str | Path, codebook: Codebook | None = None,
         folds=folds,
         reports=len(reports),
         overall=part(lambda g: True),
-        narrative=part(lambda g: g.section not in SECTION_POLARITY),
-        list_items=part(lambda g: g.section in SECTION_POLARITY),
+        narrative=part(lambda g: g.section not in section_roles().lists),
+        list_items=part(lambda g: g.section in section_roles().lists),
     )

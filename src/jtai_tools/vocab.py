@@ -8,8 +8,11 @@ share from them:
   straight and odd spaces made plain (:func:`plain`), and the print artefacts
   of PDF text layers (ligatures, soft hyphens, footnote digits) written out
   (:func:`normalise_chars`);
-- the heading vocabulary (``data/headings.toml``): section kinds, sub-labels,
-  furniture, bullets, numbering, grades, back matter;
+- the section kinds and the role of each (``data/sections.toml``): list or
+  narrative, improvement points, the polarity a list fixes
+  (:func:`section_roles`);
+- the heading vocabulary (``data/headings.toml``): the heading of each
+  section kind, sub-labels, furniture, bullets, numbering, grades, back matter;
 - the layout thresholds of the clean stage (``data/layout.toml``), as one
   named table.
 """
@@ -79,6 +82,47 @@ def normalise_chars(text: str) -> str:
     if not text.isascii() or "\t" in text or "\r" in text:
         text = text.translate(_character_tables()[1])
     return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------
+# Section roles
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRoles:
+    """What each section kind is for (``data/sections.toml``), as the stages ask it."""
+
+    #: every section kind, in the file's order
+    kinds: tuple[str, ...]
+    #: kinds whose items are findings, one an item
+    lists: frozenset[str]
+    #: kinds whose sentences are findings, one a sentence
+    narrative: frozenset[str]
+    #: kinds whose items are improvement points, in the file's order
+    improvement: tuple[str, ...]
+    #: list kind -> the polarity every item of it takes
+    polarity: dict[str, str]
+    #: narrative kinds whose sentences the labelling pool draws from
+    labelled: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def section_roles() -> SectionRoles:
+    """The section kinds and their roles, loaded once per process."""
+    data = read_toml("sections.toml")
+    for kind, spec in data.items():
+        role = spec.get("role")
+        if role not in ("list", "narrative", "none") or ("polarity" in spec) != (role == "list"):
+            raise ValueError(f"data/sections.toml: [{kind}] needs role list (with a polarity),"
+                             " narrative or none")
+    return SectionRoles(
+        kinds=tuple(data),
+        lists=frozenset(k for k, s in data.items() if s["role"] == "list"),
+        narrative=frozenset(k for k, s in data.items() if s["role"] == "narrative"),
+        improvement=tuple(k for k, s in data.items() if s.get("improvement")),
+        polarity={k: s["polarity"] for k, s in data.items() if "polarity" in s},
+        labelled=tuple(k for k, s in data.items() if s.get("labelled")),
+    )
 
 
 # --------------------------------------------------------------------------

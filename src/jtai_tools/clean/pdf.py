@@ -14,8 +14,16 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..models import LIST_SECTION_KINDS, Block, BlockKind, Line, RawDocument
-from ..vocab import heading_key, heading_kind, layout, normalise_chars, table_title, vocabulary
+from ..models import Block, BlockKind, Line, RawDocument
+from ..vocab import (
+    heading_key,
+    heading_kind,
+    layout,
+    normalise_chars,
+    section_roles,
+    table_title,
+    vocabulary,
+)
 from .common import (
     FOOTNOTE_GLUE,
     LOWER_START,
@@ -404,7 +412,7 @@ def _heads_ruled_list(row: _Row, following: _Row | None) -> bool:
     the header row, then one bordered cell an item, rows barely apart.
     """
     return following is not None and following.ruled and not following.bold \
-        and not following.cell and heading_kind(row.text) in LIST_SECTION_KINDS
+        and not following.cell and heading_kind(row.text) in section_roles().lists
 
 
 def _ruled_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:

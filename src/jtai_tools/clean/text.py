@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from ..models import LIST_SECTION_KINDS, Block, Line, RawDocument
+from ..models import Block, Line, RawDocument
 from ..vocab import (
     heading_key,
     heading_kind,
@@ -19,6 +19,7 @@ from ..vocab import (
     is_sublabel,
     layout,
     normalise_chars,
+    section_roles,
     table_title,
     vocabulary,
 )
@@ -366,7 +367,7 @@ def _demote_group_labels(blocks: list[Block]) -> None:
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         number = _NUMBER.match(following.marker or "") \
             if following is not None and following.kind == "item" else None
-        if open_list and kind not in LIST_SECTION_KINDS and number is not None:
+        if open_list and kind not in section_roles().lists and number is not None:
             if not listed:
                 block.kind, grouped = "paragraph", True
                 continue
