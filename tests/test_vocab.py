@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jtai_tools.errors import DataFileError
 from jtai_tools.models import POLARITIES, SECTION_KINDS, Section
 from jtai_tools.sections import build_findings
-from jtai_tools.vocab import read_toml, section_roles
+from jtai_tools.train import load_settings
+from jtai_tools.vocab import (
+    Layout,
+    layout,
+    parse_section_roles,
+    read_toml,
+    section_roles,
+    table_record,
+)
 
 
 def test_every_heading_names_a_section_kind_of_sections_toml() -> None:
@@ -35,3 +49,41 @@ def test_a_section_role_decides_what_becomes_a_finding() -> None:
     for kind in section_roles().narrative:
         assert by_kind[kind] == ["One point.", "Another point."]
     assert by_kind["judgements"] == by_kind["other"] == []
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"improve": {"role": "list"}}, "[improve]: a polarity goes with role list"),
+        ({"improve": {"role": "lists", "polarity": "concern"}}, "[improve]: role 'lists' is not"),
+        ({"headline": {"role": "narrative", "labeled": True}},
+         "[headline]: unknown key 'labeled' (expected one of role,"),
+        ({"headline": {"role": "narrative", "labelled": "yes"}},
+         "[headline]: 'labelled' must be bool, not 'yes'"),
+        ({"headline": {}}, "[headline]: missing key 'role'"),
+    ],
+)
+def test_a_bad_sections_file_is_one_line_naming_file_and_table(
+        table: dict[str, Any], message: str) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_section_roles(table, "mine.toml")
+    assert str(caught.value).startswith(f"mine.toml: {message}")
+    assert "\n" not in str(caught.value) and caught.value.exit_code == 2
+
+
+def test_settings_tables_are_checked_by_type(tmp_path: Path) -> None:
+    path = tmp_path / "training.toml"
+    settings = read_toml("training.toml")["training"]
+    path.write_text("[training]\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in {**settings, "folds": "5"}.items()), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"training.toml: \[training\]: 'folds' must be int"):
+        load_settings(path)
+    path.write_text("[training]\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in {**settings, "folds": True}.items()).replace("True", "true"),
+        encoding="utf-8")
+    with pytest.raises(DataFileError, match="'folds' must be int, not True"):
+        load_settings(path)
+    layout_values = {k: v for t in read_toml("layout.toml").values() for k, v in t.items()}
+    assert table_record(Layout, layout_values, "x") == layout()
+    with pytest.raises(DataFileError, match="x: 'x_tolerance' must be float, not 'wide'"):
+        table_record(Layout, {**layout_values, "x_tolerance": "wide"}, "x")

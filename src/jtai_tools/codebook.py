@@ -22,6 +22,15 @@ Codebook format (one ``[[theme]]`` table per theme)::
 A match that lies strictly inside a longer match (of any theme, or of an
 ``ignore`` phrase) is dropped, so "mental health" does not also count as
 "health", and "education, health and care plan" counts as neither.
+
+The checks are hand-written, not a schema package's (msgspec, pydantic): a
+user's codebook error must name the line of the theme at fault and say in
+the codebook's words what is wrong ("theme 'x' has no phrases"), and most
+checks are beyond a schema (an id defined twice, a context naming an
+unknown theme, a cue under two meanings, spaCy's own token-pattern
+validator). A schema would replace only the type checks, about 40 lines,
+with as many of struct definitions and a path-to-line mapping of its
+messages ("Expected `array`, got `str` - at `$.theme[3].phrases`").
 """
 
 from __future__ import annotations

@@ -36,6 +36,11 @@ class ModelError(UsageError):
     """A model directory that is missing, corrupt or made for another codebook."""
 
 
+class DataFileError(UsageError):
+    """A data file (shipped, or a settings file the user gives) with a missing, unknown or
+    mistyped key: ``FILE: [table] what is wrong``."""
+
+
 class LabelsError(UsageError):
     """A labels file with broken JSON, unknown ids or missing fields (names FILE:LINE)."""
 

@@ -25,12 +25,10 @@ import errno
 import hashlib
 import os
 import re
-import tomllib
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 
@@ -39,7 +37,7 @@ import pypdfium2.raw as pdfium_c
 
 from .errors import JtaiError, printable
 from .models import Line, RawDocument
-from .vocab import vocabulary
+from .vocab import read_toml, vocabulary
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -87,8 +85,7 @@ class ReadLimits:
 @cache
 def default_limits() -> ReadLimits:
     """The limits of ``data/limits.toml``, read once."""
-    text = resources.files("jtai_tools").joinpath("data/limits.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = read_toml("limits.toml")
     pdf, plain = data["pdf"], data["text"]
     return ReadLimits(
         max_pdf_bytes=pdf["max_file_bytes"],

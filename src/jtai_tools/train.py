@@ -42,7 +42,7 @@ from .evaluate import (
 from .model import Head, TaggerModel
 from .models import POLARITIES, Finding
 from .tag import Tagger
-from .vocab import section_roles
+from .vocab import section_roles, table_record
 
 SETTINGS_FILE = Path(__file__).parent / "data" / "training.toml"
 #: Feature kinds kept only when frequent enough (the others are few and always kept).
@@ -65,9 +65,9 @@ class TrainingSettings:
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> TrainingSettings:
-    """The training settings from their data file."""
+    """The training settings from their data file (its ``[training]`` table, checked)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return TrainingSettings(**data["training"])
+    return table_record(TrainingSettings, data.get("training", {}), f"{path}: [training]")
 
 
 def read_labels(path: str | Path, codebook: Codebook) -> list[GoldFinding]:
