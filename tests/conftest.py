@@ -10,6 +10,7 @@ only the rest).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -21,6 +22,8 @@ SHARED = Path(os.environ.get("JTAI_SHARED", ROOT.parent / "shared"))
 REPORTS = SHARED / "reports"
 GOLD = SHARED / "gold"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The project's labelled findings (what the shipped model is trained on).
+LABELS = ROOT / "labels" / "findings.jsonl"
 
 
 #: Fixtures that hand a test the shared corpus.
@@ -73,3 +76,30 @@ def reports_dir() -> Path:
 def gold_dir() -> Path:
     assert GOLD.is_dir(), f"gold set not found at {GOLD} (set JTAI_SHARED)"
     return GOLD
+
+
+@pytest.fixture(scope="session")
+def small_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The labelled findings of the first 40 reports of the project's labelled set."""
+    lines = LABELS.read_text(encoding="utf-8").splitlines()
+    reports: list[str] = []
+    kept = []
+    for line in lines:
+        report = json.loads(line)["report"]
+        if report not in reports:
+            reports.append(report)
+        if len(reports) > 40:
+            break
+        kept.append(line)
+    path = tmp_path_factory.mktemp("labels") / "labels.jsonl"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(small_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("model")
+    from jtai_tools.train import train  # scikit-learn: only for the tests that train
+
+    train(small_labels).save(directory)
+    return directory

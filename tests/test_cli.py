@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +41,25 @@ def test_version_and_exit_codes_in_help() -> None:
     help_text = " ".join(runner.invoke(app, ["--help"]).output.split())
     assert exit_codes_text() in help_text
     assert set(EXIT_CODES) == {0, 1, 2, 130}
+
+
+def test_the_installed_jtai_command_extracts_and_lists(tmp_path: Path) -> None:
+    """The one test of the installed entry point as a process of its own (every other
+    command test runs in-process): the console script, its lazy command groups, piped output."""
+    jtai = Path(sys.executable).with_name("jtai")
+    report = tmp_path / "letter.txt"
+    report.write_text("Joint targeted area inspection of the multi-agency response to children\n"
+                      "Areas for improvement\n"
+                      "Leaders should improve the quality of plans for children.\n",
+                      encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1"}
+    extracted = subprocess.run([jtai, "extract", report, "--db", "x.db", "--jobs", "1"],
+                               cwd=tmp_path,
+                               env=env, capture_output=True, text=True, timeout=300,
+                               check=False)
+    assert extracted.returncode == 0, extracted.stderr
+    assert extracted.stderr.splitlines()[-1] == "1 file(s): 1 stored"
+    listed = subprocess.run([jtai, "list", "--db", "x.db", "--format", "json"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert [r["inspection_type"] for r in json.loads(listed.stdout)] == ["jtai"]

@@ -1,4 +1,8 @@
-"""`jtai extract` run as a user runs it: a real process, real files, a real database."""
+"""The extract group (``extract``, ``retag``) on real files and a real database, in-process.
+
+One test runs a separate process: Ctrl-C must reach the command and its
+workers as a signal, which only a process of its own can receive.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import pdfgen
+from fixtures.cli_runner import JTAI, CliResult, run_cli
+from jtai_tools.model import MODEL_FILE
 from jtai_tools.store import Store
 
 REPORT_TEXT = (
@@ -25,21 +30,16 @@ REPORT_TEXT = (
 )
 
 
-def jtai(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m jtai_tools.cli`` with piped output, as in a script or CI."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JTAI_", "FORCE_COLOR"))}
-    env.update(COLUMNS="80", NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "jtai_tools.cli", *map(str, args)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+def jtai(*args: str | Path, cwd: Path) -> CliResult:
+    """``jtai ARGS`` run in-process from ``cwd``, output piped as in a script or CI."""
+    return run_cli(*args, cwd=cwd)
 
 
 def lines(stream: str, prefix: str) -> list[str]:
     return [line for line in stream.splitlines() if line.startswith(prefix)]
 
 
-def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+def assert_clean(result: CliResult) -> None:
     assert "Traceback" not in result.stderr + result.stdout
     assert "━" not in result.stderr and "extracting" not in result.stderr  # no progress bar
 
@@ -68,12 +68,6 @@ def mixed(tmp_path_factory: pytest.TempPathFactory, reports_dir: Path) -> dict[s
 
 
 BAD = ("empty", "truncated", "encrypted", "image_only", "html_as_pdf", "junk_txt", "dangling_link")
-
-
-def test_module_entry_point_runs(tmp_path: Path) -> None:
-    result = jtai("extract", "--help", cwd=tmp_path)
-    assert result.returncode == 0
-    assert "--timeout" in result.stdout and "--json" in result.stdout
 
 
 def test_broken_inputs_get_one_line_each_and_good_ones_are_stored(
@@ -205,7 +199,6 @@ def test_whole_corpus_extracts_and_stores_one_report_per_id(
     assert sorted(stored) == sorted({r["id"] for r in records})
 
 
-
 def test_two_files_of_one_report_keep_the_first_and_record_both(
     reports_dir: Path, tmp_path: Path
 ) -> None:
@@ -270,10 +263,11 @@ def test_jobs_default_to_the_cores_and_memory_takes_units(tmp_path: Path) -> Non
 def test_ctrl_c_stops_the_workers_and_keeps_what_was_stored(
     reports_dir: Path, tmp_path: Path
 ) -> None:
+    # A separate process: SIGINT goes to its process group, workers included.
     db = tmp_path / "jtai.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JTAI_", "FORCE_COLOR"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "jtai_tools.cli", "extract", reports_dir / "pdf", "--db", db,
+        [*JTAI, "extract", reports_dir / "pdf", "--db", db,
          "--jobs", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -294,3 +288,26 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_was_stored(
         os.killpg(process.pid, 0)  # no worker is left behind
     with Store(db) as store:
         assert store.integrity_check() == "ok" and store.report_ids()
+
+
+def test_retag_tags_stored_reports_again_without_their_files(
+        sample_db: Path, small_model_dir: Path) -> None:
+    with Store(sample_db) as store:
+        before = {r.id: [f.themes for f in r.findings] for r in store.reports()}
+    result = run_cli("retag", "--db", sample_db, "--model", small_model_dir)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(before)} report(s) tagged again" in result.stdout + result.stderr
+    with Store(sample_db) as store:
+        after = {r.id: [f.themes for f in r.findings] for r in store.reports()}
+        assert store.integrity_check() == "ok"
+    assert set(after) == set(before)
+    assert after != before  # the small model tags differently from the rules that stored them
+
+
+def test_retag_with_a_broken_model_changes_nothing(sample_db: Path, tmp_path: Path) -> None:
+    before = sample_db.read_bytes()
+    (tmp_path / MODEL_FILE).write_text("{}", encoding="utf-8")
+    result = run_cli("retag", "--db", sample_db, "--model", tmp_path)
+    assert result.returncode == 2
+    assert "not a jtai model file" in result.stderr
+    assert sample_db.read_bytes() == before

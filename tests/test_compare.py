@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
 
-from fixtures.cli_runner import run_cli as run
 from fixtures.store_reports import (
-    LEWISHAM_2023,
-    SURREY_2023,
     SUTTON_2017,
     SUTTON_2023,
+    add_neighbours,
     build_report,
 )
 from jtai_tools.compare import (
@@ -324,52 +321,6 @@ def test_report_references(sample_db: Path, tmp_path: Path) -> None:
             compare_reports(db, "sutton@2023", "sutton-2023-09-01-jtai")
 
 
-def test_compare_command_areas_and_years(sample_db: Path) -> None:
-    db = ["--db", str(sample_db)]
-    areas = run("compare", "sutton", "lewisam", *db)
-    assert areas.returncode == 0, areas.stderr
-    assert areas.stderr == "reading 'lewisam' as lewisham\n"
-    lines = areas.stdout.splitlines()
-    assert lines[0] == "Comparing sutton (2 reports), lewisham (1 report)"
-    assert "== jtai ==" in lines and "  lewisham: no sif report" in lines
-    assert ("  sutton \u00b7 jtai \u00b7 1 report, 2023 (few reports): sutton-2023-09-01-jtai"
-            in lines)
-    assert ("strategy-meetings\t22.2% (2) \u00b7 33.3% (2) \u00b7 1/1\t"
-            "20.0% (1) \u00b7 33.3% (1) \u00b7 1/1") in lines
-    assert "Concerns shared by all: quality-assurance, strategy-meetings, training" in lines
-    mixed = run("compare", "sutton", "lewisham", "--mix-types", *db).stdout.splitlines()
-    assert mixed[1] == ("Mixing inspection types (sutton: 1 sif + 1 jtai; lewisham: 1 jtai): "
-                        "rates compare different inspections")
-    assert any(line.startswith("care-leavers\t") and line.endswith("\tnot covered")
-               for line in mixed)
-    as_json = json.loads(run("compare", "sutton", "lewisham", "--type", "jtai", "-f", "json",
-                             *db).stdout)
-    assert as_json["reports"] == {"sutton": ["sutton-2023-09-01-jtai"],
-                                  "lewisham": ["lewisham-2023-01-31-jtai"]}
-    rate = as_json["groups"][0]["columns"][0]["rates"]["strategy-meetings"]
-    assert rate["share_interval"][0] < rate["share"] < rate["share_interval"][1]
-    assert as_json["groups"][0]["columns"][0]["small"] is True
-    years = run("compare", "sutton@2017", "sutton@2023", *db)
-    assert years.returncode == 0, years.stderr
-    assert "strategy-meetings\t1 (25.0%)\t2 (33.3%)\tpersisting" in years.stdout
-    assert "care-leavers\t1 (25.0%)\t0 (0.0%)\tnot covered" in years.stdout
-    assert "later:   Strategy meetings do not involve all relevant agencies" in years.stdout
-    assert "cohort: none named" in years.stdout
-
-
-@pytest.mark.parametrize(("args", "message"), [
-    (["sutton", "nowhereville"], "unknown area 'nowhereville'"),
-    (["sutton"], "two different areas"),
-    (["sutton@2017", "sutton@2023", "lewisham"], "exactly two reports"),
-    (["sutton", "lewisham", "--type", "jtia"],
-     "unknown inspection type 'jtia'; closest known: jtai"),
-])
-def test_compare_command_usage_errors(sample_db: Path, args: list[str],
-                                      message: str) -> None:
-    result = run("compare", *args, "--db", str(sample_db))
-    assert result.returncode == 2
-    assert result.stderr.startswith("error: ") and message in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_three_areas_only_and_shared(sample_db: Path) -> None:
@@ -385,77 +336,10 @@ def test_three_areas_only_and_shared(sample_db: Path) -> None:
     assert set(jtai.quotes["strategy-meetings"]) == {"sutton", "lewisham", "surrey"}
 
 
-def test_an_area_with_only_an_unclassified_report(sample_db: Path) -> None:
-    with Store(sample_db) as store:
-        store.save(build_report("croydon-2020-03-02-other", "croydon", "other", "2020-03-02",
-                                SUTTON_2017[:1]))
-    db = ["--db", str(sample_db)]
-    both = run("compare", "sutton", "croydon", "--mix-types", *db)
-    assert both.returncode == 0, both.stderr
-    assert both.stdout.splitlines()[0] == "Comparing sutton (2 reports), croydon (1 report)"
-    # an unclassified report covers only what it raises
-    assert "strategy-meetings\t21.4% (3) \u00b7 30.0% (3) \u00b7 2/2\t" in both.stdout
-    assert "care-leavers\t20.0% (1) \u00b7 25.0% (1) \u00b7 1/1\tnot covered" in both.stdout
-    assert "\tnot covered" in both.stdout
-    jtai_only = run("compare", "sutton", "croydon", "--type", "jtai", *db)
-    assert jtai_only.returncode == 2
-    assert jtai_only.stderr == "error: no reports for croydon with these filters (type jtai)\n"
-
-
-def test_since_excluding_one_of_three_areas_names_it(sample_db: Path) -> None:
-    result = run("compare", "sutton", "lewisham", "surrey", "--since", "2023-03",
-                 "--db", str(sample_db))
-    assert result.returncode == 2
-    assert result.stderr == "error: no reports for lewisham with these filters (since 2023-03)\n"
-
-
-def test_since_is_refused_when_comparing_two_reports(sample_db: Path) -> None:
-    result = run("compare", "sutton@2017", "sutton@2023", "--since", "2020",
-                 "--db", str(sample_db))
-    assert result.returncode == 2
-    assert "--since" in result.stderr and result.stderr.count("\n") == 1
-
-
-def test_jtai_letters_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:
-    """The two JTAI letters, extracted and tagged by the real pipeline, compared."""
-    from jtai_tools.extract import extract_file
-
-    db = tmp_path / "corpus.db"
-    with Store(db) as store:
-        for name in ("sutton-2023-09-01-jtai.txt", "lewisham-2023-01-31-jtai.txt"):
-            store.save(extract_file(reports_dir / "text" / name))
-    result = run("compare", "sutton", "lewisham", "--type", "jtai", "--db", str(db),
-                 "-f", "json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    (group,) = data["groups"]
-    letters = {"sutton": "sutton-2023-09-01-jtai", "lewisham": "lewisham-2023-01-31-jtai"}
-    for theme in ("supervision", "voice-of-child", "operation-encompass"):
-        quotes = group["quotes"][theme]
-        assert {area: q["report_id"] for area, q in quotes.items()} == letters, theme
-        for quote in quotes.values():
-            assert quote["text"].strip("…")
-    # each quote is taken from its letter's own text
-    texts = {a: (reports_dir / "text" / f"{rid}.txt").read_text("utf-8")
-             for a, rid in letters.items()}
-    quote = group["quotes"]["operation-encompass"]["sutton"]["text"].strip("…")
-    assert " ".join(quote.split()[:4]) in " ".join(texts["sutton"].split())
-
-
-def _with_neighbours(sample_db: Path) -> None:
-    """Two of Sutton's statistical neighbours (Merton, Kingston upon Thames) and a London
-    borough that is not one (Bromley), each with a front-door JTAI."""
-    with Store(sample_db) as store:
-        for rid, area, specs in (
-            ("merton-2023-03-01-jtai", "merton", LEWISHAM_2023),
-            ("kingston-upon-thames-2022-11-01-jtai", "kingston upon thames", SURREY_2023),
-            ("bromley-2023-06-01-jtai", "bromley", SUTTON_2023[:2]),
-        ):
-            store.save(build_report(rid, area, "jtai", rid.split("-jtai")[0][-10:], specs))
 
 
 def test_benchmark_against_neighbours_region_and_england(sample_db: Path) -> None:
-    _with_neighbours(sample_db)
+    add_neighbours(sample_db)
     with open_db(sample_db) as db:
         result = benchmark(db, "sutton", "neighbours")
         region = benchmark(db, "sutton", "region", type="jtai")
@@ -479,28 +363,3 @@ def test_benchmark_against_neighbours_region_and_england(sample_db: Path) -> Non
     assert england.present == ["bromley", "kingston upon thames", "lewisham", "merton", "surrey"]
     assert england.missing == []
     assert len(england.groups[0].benchmark.reports) == 5
-
-
-def test_compare_against_command(sample_db: Path) -> None:
-    _with_neighbours(sample_db)
-    db = ["--db", str(sample_db)]
-    result = run("compare", "sutton", "--against", "neighbors", "--type", "jtai", *db)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0] == "Benchmarking sutton against sutton's 10 statistical neighbours"
-    assert lines[1] == "  with reports: merton; kingston upon thames"
-    header = next(line for line in lines if line.startswith("theme\t"))
-    assert header.split("\t") == ["theme", "sutton", "neighbours", "difference",
-                                  "concern difference", "merton", "kingston upon thames"]
-    row = next(line for line in lines if line.startswith("strategy-meetings\t")).split("\t")
-    assert row[1:4] == ["22.2% (2) \u00b7 33.3% (2) \u00b7 1/1",
-                        "28.6% (2) \u00b7 40.0% (2) \u00b7 2/2", "-6.3"]
-    as_json = json.loads(run("compare", "sutton", "--against", "region", "-f", "json",
-                             *db).stdout)
-    assert as_json["present"] == ["bromley", "kingston upon thames", "lewisham", "merton"]
-    label = as_json["groups"][1]["benchmark"]["label"]
-    assert label.startswith("region \u00b7 jtai \u00b7 4 reports")
-    two = run("compare", "sutton", "lewisham", "--against", "england", *db)
-    assert two.returncode == 2 and "benchmarks one area" in two.stderr
-    bad = run("compare", "sutton", "--against", "galaxy", *db)
-    assert bad.returncode == 2 and "unknown benchmark 'galaxy'" in bad.stderr

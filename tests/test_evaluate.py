@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, GOLD
-from jtai_tools.cli import app
 from jtai_tools.evaluate import (
     GoldError,
     GoldFinding,
@@ -165,45 +164,6 @@ def test_corpus_gold_meets_targets() -> None:
 # -- jtai eval ----------------------------------------------------------------
 
 
-def test_cli_eval_text_and_json() -> None:
-    text = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE)])
-    assert text.exit_code == 0, text.output
-    assert "theme micro-F1" in text.output and "supervision" in text.output
-    as_json = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--format", "json"])
-    assert as_json.exit_code == 0
-    data = json.loads(as_json.stdout)
-    assert data["summary"]["findings"] == 4
-    assert {"theme", "precision", "recall", "f1", "kappa", "support"} <= set(data["themes"][0])
-    assert data["polarity_confusion"]["strength"]["strength"] == 1
-    assert "gold \\ predicted" in text.output
-
-
-def test_cli_eval_min_f1() -> None:
-    low = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--min-f1", "0.99"])
-    assert low.exit_code == 1
-    assert "below the minimum" in low.output
-    ok = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--min-f1", "0.5"])
-    assert ok.exit_code == 0
-
-
-def test_cli_eval_bad_codebook_is_one_line() -> None:
-    bad = FIXTURES / "tag_codebook_bad_key.toml"
-    result = runner.invoke(app, ["eval", "--gold", str(GOLD_FIXTURE), "--codebook", str(bad)])
-    assert result.exit_code == 2
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}:8: ")
-    assert "Traceback" not in result.output
-
-
-def test_cli_eval_user_codebook_and_missing_gold(tmp_path: Path) -> None:
-    extra = FIXTURES / "tag_codebook_extra.toml"
-    result = runner.invoke(
-        app, ["eval", "--gold", str(GOLD_FIXTURE), "--codebook", str(extra), "--format", "json"]
-    )
-    assert result.exit_code == 0
-    assert "kinship-care" in {row["theme"] for row in json.loads(result.stdout)["themes"]}
-    missing = runner.invoke(app, ["eval", "--gold", str(tmp_path / "none.jsonl")])
-    assert missing.exit_code == 2 and "no such gold file" in missing.output
 
 
 # -- jtai themes --------------------------------------------------------------
@@ -228,33 +188,6 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def test_cli_themes_text(db: Path) -> None:
-    result = runner.invoke(app, ["themes", "sutton", "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    assert "supervision" in result.output and "strategy-meetings" in result.output
-    assert "[team]" in result.output  # report text is not rich markup
-
-
-def test_cli_themes_json(db: Path) -> None:
-    result = runner.invoke(
-        app, ["themes", "sutton-2023-09-01-jtai", "--db", str(db), "--format", "json"]
-    )
-    assert result.exit_code == 0
-    data = json.loads(result.stdout)
-    assert data["reports"] == ["sutton-2023-09-01-jtai"]
-    rows = {(r["theme"], r["polarity"]): r["findings"] for r in data["themes"]}
-    assert rows[("supervision", "concern")] == 1
-    assert rows[("strategy-meetings", "strength")] == 1
-    hit = next(h for h in data["hits"] if h["theme"] == "strategy-meetings")
-    assert hit["match"] == "Strategy meetings"
-
-
-def test_cli_themes_unknown_target_and_missing_db(db: Path, tmp_path: Path) -> None:
-    unknown = runner.invoke(app, ["themes", "lewisham", "--db", str(db)])
-    assert unknown.exit_code == 2 and "unknown area 'lewisham'" in unknown.output
-    missing = runner.invoke(app, ["themes", "sutton", "--db", str(tmp_path / "none.db")])
-    assert missing.exit_code == 2 and "no such database" in missing.output
-    assert not (tmp_path / "none.db").exists()
 
 
 def test_narrative_gold_lines_are_judged_by_their_words(tmp_path: Path) -> None:

@@ -14,11 +14,9 @@ import pandas as pd
 import pytest
 from lxml import etree
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 from conftest import FIXTURES
 from jtai_tools import export
-from jtai_tools.cli import app
 from jtai_tools.corpus import codebook_themes, load_corpus
 from jtai_tools.models import Area, Evidence, Fieldwork, Finding, Report, Section, Source
 from test_render import build_db, extract_corpus, fixture_reports
@@ -201,20 +199,6 @@ def test_source_text_places_findings_and_appends_reworded_ones() -> None:
     assert placed.start > source.text.index("Findings as extracted")
 
 
-def test_cli_export_writes_each_format(db: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    for fmt in export.FORMATS:
-        out = tmp_path / f"out.{fmt}"
-        result = runner.invoke(app, ["export", "--format", fmt, "--output", str(out),
-                                     "--db", str(db)])
-        assert result.exit_code == 0, result.output
-        assert out.stat().st_size > 0
-    result = runner.invoke(app, ["export", "--format", "pdf", "-o", str(tmp_path / "x"),
-                                 "--db", str(db)])
-    assert result.exit_code == 2 and "pdf" in result.output
-    result = runner.invoke(app, ["export", "sutton", "--format", "qdc", "-o",
-                                 str(tmp_path / "x"), "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 2 and "none.db" in result.output
 
 
 def test_qdpx_of_the_sample_corpus(reports_dir: Path, tmp_path: Path) -> None:

@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 from conftest import SHARED
+from fixtures.graded_reports import graded_db
 from jtai_tools import grades
-from jtai_tools.cli import app
-from jtai_tools.models import Area, Fieldwork, Report, Source
 from jtai_tools.query import open_db
 from jtai_tools.store import Store
 
 
-def graded(area: str, kind: str, start: str, end: str, published: str | None,
-           judgements: dict[str, str], lead: str | None = None) -> Report:
-    """A report with only what the summary reads: who, what, when and the grades."""
-    return Report(
-        id=f"{area}-{published or end}-{kind}", source=Source(f"{area}-{end}.pdf", area + end,
-                                                               "pdf", 20),
-        area=Area(area, None), inspection_type=kind, date=published,
-        fieldwork=Fieldwork(start, end), inspectorates=["Ofsted"], jtai_focus=None,
-        judgements=judgements, sections=[], findings=[], lead_inspector=lead,
-    )
-
-
-SIF = {"overall_effectiveness": "inadequate", "help_and_protection": "inadequate",
-       "children_looked_after": "requires improvement", "care_leavers": "inadequate",
-       "leadership_management_governance": "inadequate", "adoption_performance": "good",
-       "lscb": "requires improvement"}
-ILACS_2018 = {"overall_effectiveness": "good", "help_and_protection": "good",
-              "children_in_care_and_care_leavers": "good", "impact_of_leaders": "outstanding"}
-ILACS_2023 = {"overall_effectiveness": "good", "help_and_protection": "requires improvement",
-              "children_in_care": "good", "care_leavers": "outstanding",
-              "impact_of_leaders": "good"}
-
-
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "jtai.db"
-    with Store(path) as store:
-        for report in (
-            graded("sutton", "sif", "2016-11-07", "2016-12-01", "2017-02-13", SIF),
-            graded("sutton", "ilacs", "2021-12-06", "2021-12-10", None, ILACS_2018,
-                   "Jane Doe, His Majesty’s Inspector"),
-            graded("lewisham", "ilacs", "2023-12-04", "2023-12-15", None, ILACS_2023,
-                   "Sam Smith"),
-            graded("surrey", "jtai", "2023-05-02", "2023-05-02", "2023-05-02", {}),
-        ):
-            store.save(report)
-    return path
+    return graded_db(tmp_path / "jtai.db")
 
 
 def test_one_row_per_area_with_a_graded_inspection_its_latest(db: Path) -> None:
@@ -100,35 +61,6 @@ def test_framework_by_the_start_of_fieldwork() -> None:
     assert grades.framework_of("ilacs", None) is None
 
 
-def test_cli_formats_and_check(db: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    csv = runner.invoke(app, ["grades", "--db", str(db), "-f", "csv"])
-    assert csv.exit_code == 0, csv.output
-    lines = csv.stdout.splitlines()
-    assert lines[0].split(",")[:3] == ["area", "region", "report_id"]
-    assert [line.split(",")[0] for line in lines[1:]] == ["lewisham", "sutton"]
-    as_json = json.loads(runner.invoke(app, ["grades", "--db", str(db), "-f", "json"]).stdout)
-    assert [r["lead_inspector"] for r in as_json["rows"]] == [
-        "Sam Smith", "Jane Doe, His Majesty’s Inspector"]
-    md = tmp_path / "grades.md"
-    assert runner.invoke(app, ["grades", "--db", str(db), "-o", str(md)]).exit_code == 0
-    assert md.read_text("utf-8").startswith("| area | region |")
-    fresh = runner.invoke(app, ["grades", "--db", str(db), "-o", str(md), "--check"])
-    assert fresh.exit_code == 0 and "up to date" in fresh.output
-    md.write_text(md.read_text("utf-8").replace("outstanding", "good"), "utf-8")
-    stale = runner.invoke(app, ["grades", "--db", str(db), "-o", str(md), "--check"])
-    assert stale.exit_code == 1 and "+| sutton" in stale.stdout
-    # the workbook is the same bytes for the same database, so --check works on it too
-    book = tmp_path / "grades.xlsx"
-    assert runner.invoke(app, ["grades", "--db", str(db), "--history", "-o", str(book)]
-                         ).exit_code == 0
-    sheet = load_workbook(io.BytesIO(book.read_bytes()))["grades"]
-    assert sheet.max_row == 4 and sheet["A1"].value == "area"
-    again = runner.invoke(app, ["grades", "--db", str(db), "--history", "-o", str(book),
-                                "--check"])
-    assert again.exit_code == 0, again.output
-    bad = runner.invoke(app, ["grades", "--db", str(db), "-o", str(tmp_path / "g.pdf")])
-    assert bad.exit_code == 2 and "suffix" in bad.output
 
 
 @pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="needs ../shared/corpus")

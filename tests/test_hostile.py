@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import hostile
+from fixtures.cli_runner import JTAI
 from jtai_tools.ingest import ingest
 from jtai_tools.store import Store
 
@@ -28,6 +29,9 @@ def run_measured(*args: str | Path, cwd: Path) -> tuple[subprocess.CompletedProc
 
     A wrapper process runs the command, so its children's peak is the
     command's alone (workers are waited for by the command and count in it).
+    A process of its own, not the in-process runner of the other command
+    tests: its peak memory is what is measured, and a worker past its limit
+    must not take the test process with it.
     """
     wrapper = ("import resource, subprocess, sys\n"
                "result = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
@@ -38,7 +42,7 @@ def run_measured(*args: str | Path, cwd: Path) -> tuple[subprocess.CompletedProc
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JTAI_", "FORCE_COLOR"))}
     env.update(COLUMNS="80", NO_COLOR="1")
     result = subprocess.run(
-        [sys.executable, "-c", wrapper, sys.executable, "-m", "jtai_tools.cli", *map(str, args)],
+        [sys.executable, "-c", wrapper, *JTAI, *map(str, args)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
     *lines, peak = result.stderr.rstrip("\n").split("\n")
     result.stderr = "\n".join(lines) + "\n"

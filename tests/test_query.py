@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from fixtures.cli_runner import run_cli as run
 from fixtures.store_reports import sample_reports
 from jtai_tools.query import (
     AreaError,
@@ -156,104 +153,6 @@ def test_open_db_refuses_a_missing_file(tmp_path: Path) -> None:
     assert not (tmp_path / "missing.db").exists()
 
 
-def test_search_command(sample_db: Path) -> None:
-    result = run("search", "Operation Encompass", "--db", str(sample_db))
-    assert result.returncode == 0, result.stderr
-    first = result.stdout.splitlines()[:2]
-    assert first[0].startswith("1. sutton-2023-09-01-jtai · What needs to improve? (improve)")
-    assert "**Operation Encompass**" in first[1]
-    as_json = json.loads(run("search", "encompass", "--db", str(sample_db), "--format", "json",
-                             "--section", "main-findings").stdout)
-    assert [h["section_kind"] for h in as_json] == ["main-findings"]
-    bad = run("search", '"open', "--db", str(sample_db))
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr.startswith("error: cannot search")
-    unknown_theme = run("search", "x", "--theme", "nonsense-theme", "--db", str(sample_db))
-    assert unknown_theme.returncode == 2 and "unknown theme" in unknown_theme.stderr
-
-
-def test_search_says_how_many_it_left_out(sample_db: Path) -> None:
-    with open_db(sample_db) as db:
-        total = db.search_count("meeting")
-        assert total == len(db.search("meeting", limit=None)) == 5
-        assert db.search_count("meeting", area="sutton") == len(db.search("meeting",
-                                                                          area="sutton"))
-    limited = run("search", "meeting", "--limit", "2", "--db", str(sample_db))
-    assert limited.stderr == "2 of 5 findings match 'meeting' (--limit N or --all for more)\n"
-    assert [line[:2] for line in limited.stdout.splitlines() if line[:1].isdigit()] == [
-        "1.", "2."]
-    every = run("search", "meeting", "--limit", "2", "--all", "--db", str(sample_db))
-    assert every.stderr == "5 findings match 'meeting'\n"
-    assert sum(line[:1].isdigit() for line in every.stdout.splitlines()) == 5
-    none = run("search", "zebra", "--db", str(sample_db))
-    assert (none.returncode, none.stdout, none.stderr) == (0, "", "no findings match 'zebra'\n")
-
-
-def test_a_fuzzy_area_is_said_once_on_stderr(sample_db: Path) -> None:
-    listed = run("list", "--area", "suton", "--db", str(sample_db))
-    assert listed.returncode == 0 and listed.stderr == "reading 'suton' as sutton\n"
-    exact = run("list", "--area", "Sutton", "--db", str(sample_db))
-    assert exact.stderr == ""  # case is not a spelling
-    compared = run("compare", "suton@2017", "suton@2023", "--db", str(sample_db))
-    assert compared.returncode == 0, compared.stderr
-    assert compared.stderr == "reading 'suton' as sutton\n"
-
-
-def test_list_runs_oldest_first_across_areas(sample_db: Path) -> None:
-    rows = json.loads(run("list", "--db", str(sample_db), "-f", "json").stdout)
-    dates = [r["sort_date"] for r in rows]
-    assert dates == sorted(dates) and len({r["area"] for r in rows}) > 1
-    assert {"lead_inspector", "date_source"} <= set(rows[0])
-
-
-def test_list_and_show_commands(sample_db: Path) -> None:
-    listed = run("list", "--db", str(sample_db), "--area", "sutton")
-    lines = listed.stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "area", "type", "date", "dated by", "pages",
-                                    "findings"]
-    assert [line.split("\t")[0] for line in lines[1:]] == [
-        "sutton-2017-02-13-sif", "sutton-2023-09-01-jtai"]
-    shown = run("show", "sutton", "--db", str(sample_db)).stdout
-    assert "showing the latest" in shown and "sutton-2023-09-01-jtai" in shown
-    assert "What needs to improve? (improve)" in shown
-    assert "  • Effectiveness, quality assurance and impact of Operation Encompass." in shown
-    as_json = json.loads(run("show", "sutton@2017", "--db", str(sample_db), "-f", "json").stdout)
-    assert as_json["id"] == "sutton-2017-02-13-sif"
-    missing = run("show", "nowhere-at-all", "--db", str(sample_db))
-    assert missing.returncode == 2 and "unknown area" in missing.stderr
-    no_db = run("list", "--db", str(sample_db.parent / "none.db"))
-    assert no_db.returncode == 2 and "no such database" in no_db.stderr
-
-
-def test_show_an_area_with_one_report_shows_it_without_a_listing(sample_db: Path) -> None:
-    shown = run("show", "lewisham", "--db", str(sample_db))
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[0] == "lewisham-2023-01-31-jtai"
-    assert "showing the latest" not in shown.stdout
-
-
-def test_commands_on_an_empty_database(tmp_path: Path) -> None:
-    db = tmp_path / "empty.db"
-    Store(db).close()
-    listed = run("list", "--db", str(db))
-    assert (listed.returncode, listed.stdout) == (
-        0, "id\tarea\ttype\tdate\tdated by\tpages\tfindings\n")
-    assert run("list", "--db", str(db), "-f", "json").stdout == "[]\n"
-    compared = run("compare", "sutton", "lewisham", "--db", str(db))
-    assert compared.returncode == 2
-    assert compared.stderr == "error: unknown area 'sutton': the database holds no reports\n"
-
-
-def test_a_database_of_a_newer_jtai_is_one_line_and_exit_1(sample_db: Path) -> None:
-    conn = sqlite3.connect(sample_db)
-    conn.execute("PRAGMA user_version = 99")
-    conn.close()
-    for command in (["list"], ["search", "police"], ["table", "-f", "csv"], ["show", "sutton"],
-                    ["compare", "sutton", "lewisham"]):
-        result = run(*command, "--db", str(sample_db))
-        assert result.returncode == 1
-        assert result.stderr.startswith("error: ") and "newer than this jtai" in result.stderr
-        assert result.stderr.count("\n") == 1
 
 
 def _package_imports() -> dict[str, set[str]]:
@@ -327,7 +226,6 @@ def test_area_at_year_finds_an_undated_report_by_its_copyright_year(
     """A 2019-onwards ILACS prints no publication date, only "© Crown copyright 2022"."""
     from jtai_tools.extract import extract_file
     from jtai_tools.query import resolve_target
-    from jtai_tools.store import Store
 
     db = tmp_path / "sutton.db"
     report = extract_file(reports_dir / "pdf" / "sutton-2022-02-01-ilacs.pdf")

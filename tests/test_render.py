@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from typer.testing import CliRunner
 
 from conftest import FIXTURES
+from fixtures.html_page import Page
 from jtai_tools import render
-from jtai_tools.cli import app
 from jtai_tools.models import (
     Area,
     Evidence,
@@ -48,77 +47,6 @@ def build_db(path: Path, reports: list[Report] | None = None) -> Path:
 @pytest.fixture()
 def db(tmp_path: Path) -> Path:
     return build_db(tmp_path / "jtai.db")
-
-
-class Page(HTMLParser):
-    """The parts of a page the tests look at: ids, links, scripts, finding texts, cells."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: dict[str, str] = {}
-        self.stack: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[str] = []
-        self.links: list[str] = []
-        self.sources: list[str] = []
-        self.finding_texts: list[str] = []
-        self.cell_links: list[dict[str, str | None]] = []
-        self.group_findings: dict[str, int] = {}
-        self.marks: list[str] = []
-        self._text: list[str] | None = None
-        self._mark: list[str] | None = None
-        self._group: str | None = None
-        self._list = False
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids[str(a["id"])] = tag
-        if "src" in a:
-            self.sources.append(str(a["src"]))
-        if tag == "link":
-            self.links.append(str(a.get("href")))
-        if tag == "a":
-            self.links.append(str(a.get("href")))
-            if "data-cell" in a:
-                self.cell_links.append(a)
-        if tag == "script":
-            self.scripts.append("")
-        if tag == "div" and "group" in (a.get("class") or ""):
-            self._group = a["id"]
-            self.group_findings[str(a["id"])] = 0
-        if tag == "ol" and "findings" in (a.get("class") or ""):
-            self._list = True
-        if tag == "li" and self._list and self._group:
-            self.group_findings[self._group] += 1
-            self._text = []  # a finding: its text, then its <small> line of metadata
-        if tag == "small" and self._text is not None:
-            self.finding_texts.append("".join(self._text))
-            self._text = None
-        if tag == "p" and a.get("class") == "text":
-            self._text = []
-        if tag == "mark":
-            self._mark = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "ol":
-            self._list = False
-        if tag == "p" and self._text is not None:
-            self.finding_texts.append("".join(self._text))
-            self._text = None
-        if tag == "mark" and self._mark is not None:
-            self.marks.append("".join(self._mark))
-            self._mark = None
-        if tag == "section":
-            self._group = None
-
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
-        if self._mark is not None:
-            self._mark.append(data)
-        if self.scripts and self.get_starttag_text() and self.lasttag == "script":
-            self.scripts[-1] += data
 
 
 def test_heatmap_counts_concerns_and_strengths_per_area(db: Path) -> None:
@@ -328,33 +256,6 @@ def test_output_is_deterministic(db: Path) -> None:
     assert corpus.label("supervision") in texts and "2 | 0" in texts
 
 
-def test_cli_report_writes_html_png_and_svg(db: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    out = tmp_path / "report.html"
-    result = runner.invoke(app, ["report", "sutton", "lewisham", "surrey", "--output", str(out),
-                                 "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    assert Page(out.read_text("utf-8")).cell_links
-    svg = tmp_path / "heat.svg"
-    assert runner.invoke(app, ["report", "--output", str(svg), "--db", str(db)]).exit_code == 0
-    assert svg.read_bytes().lstrip().startswith(b"<?xml")
-    png = tmp_path / "heat.out"
-    result = runner.invoke(app, ["report", "sutton", "--format", "png", "-o", str(png),
-                                 "--db", str(db)])
-    assert result.exit_code == 0 and png.read_bytes().startswith(b"\x89PNG")
-
-
-def test_cli_report_bad_input_is_one_line(db: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(app, ["report", "atlantis", "-o", str(tmp_path / "r.html"),
-                                 "--db", str(db)])
-    assert result.exit_code == 2
-    assert "atlantis" in result.output and "Traceback" not in result.output
-    result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.html"),
-                                 "--db", str(tmp_path / "missing.db")])
-    assert result.exit_code == 2 and "missing.db" in result.output
-    result = runner.invoke(app, ["report", "-o", str(tmp_path / "r.pdf"), "--db", str(db)])
-    assert result.exit_code == 2 and "pdf" in result.output
 
 
 def test_area_labels_for_stored_lower_case_names() -> None:

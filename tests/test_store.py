@@ -11,12 +11,12 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from fixtures.cli_runner import JTAI
 from fixtures.store_reports import sample_reports
 from jtai_tools.models import Fieldwork, Report, report_from_dict, to_dict
 from jtai_tools.query import open_db
@@ -29,8 +29,6 @@ from jtai_tools.store import (
     report_rows,
     write_transaction,
 )
-
-JTAI = [sys.executable, "-m", "jtai_tools.cli"]
 
 
 def _changed(report: Report, **source: object) -> Report:
@@ -230,6 +228,7 @@ def _subset(reports_dir: Path) -> list[Path]:
 
 
 def _extract(db: Path, files: list[Path], *extra: str) -> subprocess.Popen[bytes]:
+    """``jtai extract`` as a process of its own: two of them write one database at once."""
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.Popen([*JTAI, "extract", *map(str, files), "--db", str(db), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

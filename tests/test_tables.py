@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from fixtures.cli_runner import run_cli as run
 from fixtures.store_reports import SURREY_2023, build_report, sample_reports
 from jtai_tools import tables
-from jtai_tools.cli import app
 from jtai_tools.models import Fieldwork
-from jtai_tools.query import GROUPINGS, open_db
+from jtai_tools.query import open_db
 from jtai_tools.store import Store
 
 
@@ -111,55 +108,6 @@ def test_check_reports_a_short_diff(tmp_path: Path) -> None:
     assert tables.check(path, "a,b\n1,2\n") is not None  # CRLF is a difference
 
 
-def test_table_command_writes_and_checks(sample_db: Path, tmp_path: Path) -> None:
-    out = tmp_path / "themes.csv"
-    db = ["--db", str(sample_db)]
-    wrote = run("table", "--by", "area", "--output", str(out), *db)
-    assert wrote.returncode == 0, wrote.stderr
-    stdout = run("table", "--by", "area", "--format", "csv", *db).stdout
-    assert out.read_text() == stdout  # same bytes to a file and to stdout
-    assert run("table", "--by", "area", "--output", str(out), "--check", *db).returncode == 0
-    with Store(sample_db) as store:  # the database changes: the committed table is stale
-        store.delete("surrey-2023-05-02-jtai")
-    stale = run("table", "--by", "area", "--output", str(out), "--check", *db)
-    assert stale.returncode == 1
-    assert stale.stdout.startswith(f"--- {out}\n")
-    assert "-surrey,early-help," in stale.stdout
-    usage = run("table", "--check", *db)
-    assert usage.returncode == 2 and "--output" in usage.stderr
-    bad = run("table", "--by", "decade", "--format", "csv", *db)
-    assert bad.returncode == 2 and "grouping 'decade'" in bad.stderr
-    md = run("table", "--by", "type", "--polarity", "concern", "--format", "md", *db).stdout
-    assert md.splitlines()[0].startswith("| inspection_type | theme | findings | concern |")
-
-
-def test_table_command_output_is_the_same_bytes_whatever_the_save_order(tmp_path: Path) -> None:
-    """Every format and grouping, from two databases filled in opposite orders."""
-    reports = sample_reports()
-    dbs = []
-    for name, order in (("a.db", reports), ("b.db", list(reversed(reports)))):
-        with Store(tmp_path / name) as store:
-            for report in order:
-                store.save(report)
-        dbs.append(str(tmp_path / name))
-    runner = CliRunner()  # in-process: 32 runs
-    for fmt in ("csv", "md", "json", "text"):
-        for by in GROUPINGS:
-            first, second = (runner.invoke(app, ["table", "--by", by, "-f", fmt, "--db", db])
-                             for db in dbs)
-            assert first.exit_code == second.exit_code == 0, first.output
-            assert first.stdout == second.stdout and first.stdout.count("\n") > 3, (fmt, by)
-
-
-def test_table_output_without_a_known_suffix_needs_a_format(sample_db: Path,
-                                                            tmp_path: Path) -> None:
-    out = tmp_path / "themes.txt"
-    result = run("table", "--output", str(out), "--db", str(sample_db))
-    assert result.returncode == 2 and not out.exists()
-    assert result.stderr == (f"error: {out}: cannot tell the format from the suffix; "
-                             "pass --format csv, md or json\n")
-    assert run("table", "-o", str(out), "-f", "md", "--db", str(sample_db)).returncode == 0
-    assert out.read_text().startswith("| area | theme |")
 
 
 def test_a_report_without_any_date_is_grouped_last_by_year(tmp_path: Path) -> None:
