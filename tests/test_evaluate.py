@@ -1,4 +1,4 @@
-"""Scoring tags against labelled findings, and the `jtai eval` / `jtai themes` commands."""
+"""Scoring tags against labelled findings (the commands: test_cli_tagging.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from conftest import FIXTURES, GOLD
 from jtai_tools.evaluate import (
@@ -19,11 +18,8 @@ from jtai_tools.evaluate import (
     read_gold,
     score,
 )
-from jtai_tools.models import Area, Fieldwork, Finding, Report, Source
-from jtai_tools.store import Store
-from jtai_tools.tag import default_tagger
+from jtai_tools.models import Finding
 
-runner = CliRunner()
 GOLD_FIXTURE = FIXTURES / "tag_gold.jsonl"
 
 
@@ -167,27 +163,6 @@ def test_corpus_gold_meets_targets() -> None:
 
 
 # -- jtai themes --------------------------------------------------------------
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> Path:
-    findings = [
-        Finding("improve", "What needs to improve", "The quality of [team] management oversight."),
-        Finding("main-findings", "Main findings", "Strategy meetings are timely and effective."),
-    ]
-    default_tagger().tag(findings)
-    report = Report(
-        id="sutton-2023-09-01-jtai", source=Source("s.txt", "1" * 64, "text", 1),
-        area=Area("sutton", "London Borough of Sutton"), inspection_type="jtai",
-        date="2023-09-01", fieldwork=Fieldwork(), inspectorates=[], jtai_focus=None,
-        judgements={}, sections=[], findings=findings,
-    )
-    path = tmp_path / "jtai.db"
-    with Store(path) as store:
-        store.save(report)
-    return path
-
-
 
 
 def test_narrative_gold_lines_are_judged_by_their_words(tmp_path: Path) -> None:

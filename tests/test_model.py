@@ -1,4 +1,4 @@
-"""The learned tagger: training, the model files, evidence, and the commands around them."""
+"""The learned tagger: training, model files, evidence (the commands: test_cli_tagging.py)."""
 
 from __future__ import annotations
 
