@@ -21,7 +21,7 @@ from fixtures.store_reports import (
     sample_reports,
 )
 from jtai_tools.cli import app
-from jtai_tools.query import GROUPINGS, open_db
+from jtai_tools.query import GROUPINGS, Filters, SearchQuery, open_db
 from jtai_tools.store import Store
 
 
@@ -43,10 +43,11 @@ def test_search_command(sample_db: Path) -> None:
 
 def test_search_says_how_many_it_left_out(sample_db: Path) -> None:
     with open_db(sample_db) as db:
-        total = db.search_count("meeting")
+        total = db.search_count(SearchQuery("meeting"))
         assert total == len(db.search("meeting", limit=None)) == 5
-        assert db.search_count("meeting", area="sutton") == len(db.search("meeting",
-                                                                          area="sutton"))
+        in_sutton = SearchQuery("meeting", Filters(area="sutton"))
+        assert db.search_count(in_sutton) == len(db.search("meeting", area="sutton"))
+        assert db.search_rows(in_sutton) == db.search("meeting", area="sutton").to_dict("records")
     limited = run("search", "meeting", "--limit", "2", "--db", str(sample_db))
     assert limited.stderr == "2 of 5 findings match 'meeting' (--limit N or --all for more)\n"
     assert [line[:2] for line in limited.stdout.splitlines() if line[:1].isdigit()] == [

@@ -16,6 +16,7 @@ answers quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -222,6 +223,15 @@ class Filters:
             )
             params.append(self.theme)
         return " AND ".join(where), params
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A full-text search: the words as typed, its filters, and whether FTS5 takes it as written."""
+
+    text: str
+    filters: Filters = field(default_factory=Filters)
+    raw: bool = False
 
 
 @dataclass(slots=True)
@@ -598,36 +608,24 @@ class Database:
         """
         import pandas as pd
 
-        records = self.search_rows(query, area, type, since, section, theme, limit, raw)
-        return pd.DataFrame(records, columns=list(SEARCH_COLUMNS))
+        search = SearchQuery(query, Filters(area, type, since, section, theme), raw)
+        return pd.DataFrame(self.search_rows(search, limit), columns=list(SEARCH_COLUMNS))
 
-    def _search_sql(self, query: str, area: str | Sequence[str] | None, type: str | None,
-                    since: str | int | None, section: str | None, theme: str | None,
-                    raw: bool) -> tuple[str, list[Any]]:
+    def _search_sql(self, search: SearchQuery) -> tuple[str, list[Any]]:
         """The FROM and WHERE of a search, and its parameters (the query checked first)."""
-        match = query if raw else fts_query(query)
-        filters = Filters(self._resolved(area), type, since, section, theme)
+        match = search.text if search.raw else fts_query(search.text)
+        filters = dataclasses.replace(search.filters, area=self._resolved(search.filters.area))
         rwhere, rparams = filters.report_sql()
         fwhere, fparams = filters.finding_sql()
-        self._check_match(query, match)
+        self._check_match(search.text, match)
         return (" FROM findings_fts JOIN findings f ON f.id = findings_fts.rowid"
                 " JOIN reports r ON r.id = f.report_id"
                 f" WHERE findings_fts MATCH ? AND {rwhere} AND {fwhere}",
                 [match, *rparams, *fparams])
 
-    def search_rows(
-        self,
-        query: str,
-        area: str | Sequence[str] | None = None,
-        type: str | None = None,
-        since: str | int | None = None,
-        section: str | None = None,
-        theme: str | None = None,
-        limit: int | None = 20,
-        raw: bool = False,
-    ) -> list[dict[str, Any]]:
+    def search_rows(self, search: SearchQuery, limit: int | None = 20) -> list[dict[str, Any]]:
         """The hits of :meth:`search` as dicts (keys :data:`SEARCH_COLUMNS`), without pandas."""
-        body, params = self._search_sql(query, area, type, since, section, theme, raw)
+        body, params = self._search_sql(search)
         rows = self.conn.execute(
             "SELECT f.id, f.report_id, r.area, r.inspection_type, r.date, f.section_kind,"
             " f.section_heading, f.finding_index,"
@@ -648,18 +646,9 @@ class Database:
             })
         return records
 
-    def search_count(
-        self,
-        query: str,
-        area: str | Sequence[str] | None = None,
-        type: str | None = None,
-        since: str | int | None = None,
-        section: str | None = None,
-        theme: str | None = None,
-        raw: bool = False,
-    ) -> int:
+    def search_count(self, search: SearchQuery) -> int:
         """How many findings a search matches in all (what a limit leaves out included)."""
-        body, params = self._search_sql(query, area, type, since, section, theme, raw)
+        body, params = self._search_sql(search)
         return int(self.conn.execute(f"SELECT COUNT(*){body}", params).fetchone()[0])
 
     def _check_match(self, query: str, match: str) -> None:

@@ -14,29 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
+from .. import vocab
 from ..models import Block, BlockKind, Line, RawDocument
-from ..vocab import (
-    heading_key,
-    heading_kind,
-    layout,
-    normalise_chars,
-    section_roles,
-    table_title,
-    vocabulary,
-)
-from .common import (
-    FOOTNOTE_GLUE,
-    LOWER_START,
-    TERMINAL,
-    is_bare_marker,
-    join_wrapped,
-    margin_key,
-    running_keys,
-    skip_contents_entries,
-    split_marker,
-)
+from . import common
 
-LAYOUT = layout()
+LAYOUT = vocab.layout()
 
 @dataclass(slots=True)
 class _Row:
@@ -59,7 +41,7 @@ class PdfCleaner:
 
     def __init__(self, raw: RawDocument) -> None:
         self.raw = raw
-        self.vocab = vocabulary()
+        self.vocab = vocab.vocabulary()
         sizes: Counter[float] = Counter()
         for page in raw.pages:
             for line in page:
@@ -95,8 +77,9 @@ class PdfCleaner:
 
     def _margin_keys(self) -> set[str]:
         """Texts repeated in the top or bottom margin of several pages: running headers/footers."""
-        return running_keys([margin_key(line.text) for line in page if self._in_margin(line)]
-                            for page in self.raw.pages)
+        return common.running_keys(
+            [common.margin_key(line.text) for line in page if self._in_margin(line)]
+            for page in self.raw.pages)
 
     @staticmethod
     def _in_margin(line: Line) -> bool:
@@ -114,13 +97,13 @@ class PdfCleaner:
             footnote = False
             rules = self.raw.rules.get(page[0].page) if page else None
             for line in page:
-                text = normalise_chars(line.text)
+                text = vocab.normalise_chars(line.text)
                 if not text:
                     continue
                 size = line.size or self.body
-                if self._in_margin(line) and margin_key(line.text) in repeated:
+                if self._in_margin(line) and common.margin_key(line.text) in repeated:
                     continue
-                if furniture.match(text.rstrip()) or is_bare_marker(text):
+                if furniture.match(text.rstrip()) or common.is_bare_marker(text):
                     continue
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
@@ -178,11 +161,11 @@ class PdfCleaner:
     @staticmethod
     def _marker(row: _Row, state: _OpenBlock) -> tuple[str | None, str]:
         """The row's list marker and the text after it; a dash that wrapped is no marker."""
-        marker, rest = split_marker(row.text)
+        marker, rest = common.split_marker(row.text)
         current = state.block
         if marker is not None and marker in "-\u2013\u2014" and state.prev is not None \
                 and current is not None and current.kind != "heading" \
-                and not TERMINAL.search(current.text) \
+                and not common.TERMINAL.search(current.text) \
                 and abs(row.x0 - state.cont_x) < LAYOUT.x_tolerance:
             return None, row.text  # a dash of the open sentence, wrapped to the line start
         return marker, rest
@@ -190,11 +173,11 @@ class PdfCleaner:
     @staticmethod
     def _add_heading(row: _Row, state: _OpenBlock, blocks: list[Block]) -> None:
         """Open a heading, or add the row to the heading it wraps on from."""
-        text = FOOTNOTE_GLUE.sub("", row.text).strip()
+        text = common.FOOTNOTE_GLUE.sub("", row.text).strip()
         current, prev = state.block, state.prev
         if current is not None and current.kind == "heading" and prev is not None \
                 and _wraps_heading(current, prev, row, text):
-            current.text = join_wrapped(current.text, text)
+            current.text = common.join_wrapped(current.text, text)
             return
         state.block = _new_block("heading", text, row)
         blocks.append(state.block)
@@ -220,7 +203,7 @@ class PdfCleaner:
         if current is None or current.kind == "heading" or prev is None \
                 or not self._continues(current, prev, row, state):
             return False
-        current.text = join_wrapped(current.text, row.text)
+        current.text = common.join_wrapped(current.text, row.text)
         if state.cont_x < 0:
             state.cont_x = row.x0
         return True
@@ -240,8 +223,8 @@ class PdfCleaner:
         if abs(row.size - prev.size) > LAYOUT.size_change \
                 and row.size < self.body - LAYOUT.small_print_drop:
             return False
-        ended = bool(TERMINAL.search(block.text))
-        starts_lower = bool(LOWER_START.match(row.text))
+        ended = bool(common.TERMINAL.search(block.text))
+        starts_lower = bool(common.LOWER_START.match(row.text))
         if row.page == prev.page:
             gap = row.top - prev.top - (prev.span - 1) * row.size * LAYOUT.span_pitch_factor
             if abs(row.top - prev.top) < 1 and row.x0 > prev.x0 and not ended and starts_lower:
@@ -294,7 +277,7 @@ def _wraps_heading(heading: Block, prev: _Row, row: _Row, text: str) -> bool:
     A wrapped heading keeps the weight and size of its first line and follows
     it closely on the same page; a row repeating the heading is a new one.
     """
-    return (heading_key(text).lower() != heading_key(heading.text).lower()
+    return (vocab.heading_key(text).lower() != vocab.heading_key(heading.text).lower()
             and prev.bold == row.bold and abs(prev.size - row.size) < LAYOUT.heading_size_slack
             and prev.page == row.page
             and 0 < row.top - prev.top < row.size * LAYOUT.heading_wrap_factor)
@@ -318,7 +301,7 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
     last_title: str | None = None
     while index < len(rows):
         row = rows[index]
-        title = table_title(row.text) if row.bold else None
+        title = vocab.table_title(row.text) if row.bold else None
         if title is None:
             out.append(row)
             index += 1
@@ -348,7 +331,7 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
         if right_x is None and row.x0 > left_x + LAYOUT.table_column_offset:
             right_x = row.x0
         if right_x is not None and row.x0 >= right_x - LAYOUT.x_tolerance:
-            marker, rest = split_marker(row.text)
+            marker, rest = common.split_marker(row.text)
             if cell is None or left_seen or _opens_cell_item(cell.text, marker, led):
                 cell = _Row(text=rest, page=row.page, size=row.size, bold=False,
                             x0=row.x0, top=row.top, cell=True)
@@ -356,7 +339,7 @@ def _table_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
                 led = False
             else:
                 led = led or (marker is not None and cell.text.rstrip().endswith(":"))
-                cell.text = join_wrapped(cell.text, rest)
+                cell.text = common.join_wrapped(cell.text, rest)
             left_seen = False
         else:
             width = right_x - left_x if right_x is not None else LAYOUT.table_left_width
@@ -384,14 +367,14 @@ def _cells_of(row: _Row, line: Line) -> list[_Row]:
     priority action") is read as one line.
     """
     runs = [(offset, x) for offset, x in line.runs
-            if split_marker(normalise_chars(line.text[:offset]) + " x")[1] != "x"]
+            if common.split_marker(vocab.normalise_chars(line.text[:offset]) + " x")[1] != "x"]
     if not runs:
         return [row]  # only a list label set apart from its text
     cuts = [0, *(offset for offset, _ in runs), len(line.text)]
     xs = [row.x0, *(x for _, x in runs)]
     out: list[_Row] = []
     for (begin, end), x0 in zip(pairwise(cuts), xs, strict=True):
-        text = normalise_chars(line.text[begin:end])
+        text = vocab.normalise_chars(line.text[begin:end])
         if text:
             out.append(_Row(text=text, page=row.page, size=row.size, bold=row.bold, x0=x0,
                             top=row.top, ruled=row.ruled and not out,
@@ -412,7 +395,7 @@ def _heads_ruled_list(row: _Row, following: _Row | None) -> bool:
     the header row, then one bordered cell an item, rows barely apart.
     """
     return following is not None and following.ruled and not following.bold \
-        and not following.cell and heading_kind(row.text) in section_roles().lists
+        and not following.cell and vocab.heading_kind(row.text) in vocab.section_roles().lists
 
 
 def _ruled_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:
@@ -430,13 +413,13 @@ def _ruled_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) ->
         row = rows[index]
         if row.bold or row.cell or row.x0 < header.x0 - LAYOUT.x_tolerance:
             break
-        marker, rest = split_marker(row.text)
+        marker, rest = common.split_marker(row.text)
         if cell is not None and not row.ruled and (
                 row.page == cell.page or _carries_cell_on(cell, marker, led, row)):
             if marker is not None and not led and not cell.text.rstrip().endswith(":"):
                 break  # bullets of their own after the cell: not part of the table
             led = led or marker is not None
-            cell.text = join_wrapped(cell.text, rest)
+            cell.text = common.join_wrapped(cell.text, rest)
             cell.page = row.page
         elif row.ruled or cell is None:
             if marker is not None:
@@ -455,7 +438,7 @@ def _carries_cell_on(cell: _Row, marker: str | None, led: bool, row: _Row) -> bo
     """Whether the first row of a page carries on the cell the page before ended with."""
     if marker is not None:
         return led or cell.text.rstrip().endswith(":")
-    return not TERMINAL.search(cell.text) or bool(LOWER_START.match(row.text))
+    return not common.TERMINAL.search(cell.text) or bool(common.LOWER_START.match(row.text))
 
 
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
@@ -464,8 +447,9 @@ def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
     index = 0
     while index < len(rows):
         row = rows[index]
-        if len(row.text) < LAYOUT.contents_heading_chars and contents.match(heading_key(row.text)):
-            index = skip_contents_entries([r.text for r in rows], index + 1)
+        if len(row.text) < LAYOUT.contents_heading_chars \
+                and contents.match(vocab.heading_key(row.text)):
+            index = common.skip_contents_entries([r.text for r in rows], index + 1)
             continue
         out.append(row)
         index += 1

@@ -12,7 +12,7 @@ from rich.text import Text
 from .. import compare as compare_mod
 from ..areas import BENCHMARKS
 from ..models import Report, to_dict
-from ..query import QueryError, resolve_target
+from ..query import Filters, QueryError, SearchQuery, resolve_target
 from ..store import DEFAULT_DB
 from .common import (
     AreaFilter,
@@ -328,11 +328,10 @@ def search(
     _check_format(fmt, ("text", "json"))
     with _database(db) as database:
         type_, section, theme = _filters(database, type_, section, theme)
-        where: dict[str, Any] = {"area": area, "type": type_, "since": since,
-                                 "section": section, "theme": theme, "raw": raw}
-        hits = database.search_rows(query, limit=None if show_all else limit, **where)
+        search_query = SearchQuery(query, Filters(area, type_, since, section, theme), raw)
+        hits = database.search_rows(search_query, limit=None if show_all else limit)
         total = len(hits) if show_all or len(hits) < limit else database.search_count(
-            query, **where)
+            search_query)
     _say("", _hit_count(query, len(hits), total))
     if fmt == "json":
         _print_json([{**h, "hits": [list(x) for x in h["hits"]], "themes": list(h["themes"])}
