@@ -174,8 +174,11 @@ def _package_imports() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 target = _absolute(package, node.level, node.module)
-                found |= {t for t in [target, *(f"{target}.{a.name}" for a in node.names)]
-                          if t in modules}
+                named = {f"{target}.{a.name}" for a in node.names}
+                found |= named & modules.keys()
+                # ``from .. import vocab`` needs the module, not what the package itself defines
+                if node.module or named - modules.keys():
+                    found |= {target} & modules.keys()
             elif isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name in modules}
         graph[name] = found - {name}
