@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 from jtai_tools.clean import clean_document
 from jtai_tools.extract import report_id
 from jtai_tools.metadata import read_metadata
-from jtai_tools.models import POLARITIES, SECTION_KINDS, Line, RawDocument
+from jtai_tools.models import POLARITIES, Line, RawDocument
 from jtai_tools.read import InputError, printable, read_document
 from jtai_tools.sections import build_findings, split_sections
 from jtai_tools.tag import Tagger
+from jtai_tools.vocab import section_roles
 
 SETTINGS = settings(
     max_examples=150,
@@ -82,7 +83,7 @@ def _check_pipeline(raw: RawDocument, tagger: Tagger) -> None:
 
     cleaned = _squash(" ".join(block.text for block in blocks))
     for section in sections:
-        assert section.kind in SECTION_KINDS
+        assert section.kind in section_roles().kinds
         for item in section.items:
             assert _squash(item) in cleaned, item
     for index, finding in enumerate(findings):

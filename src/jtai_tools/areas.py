@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-
-from .vocab import data_text
+from importlib import resources
 
 #: What ``compare AREA --against`` accepts.
 BENCHMARKS: tuple[str, ...] = ("neighbours", "region", "england")
@@ -34,7 +33,7 @@ class AreaFacts:
 @lru_cache(maxsize=1)
 def area_facts() -> dict[str, AreaFacts]:
     """Every area's facts, keyed by short name (read once per process)."""
-    text = data_text("area_facts.csv")
+    text = resources.files("jtai_tools").joinpath("data/area_facts.csv").read_text("utf-8")
     facts = {}
     for row in csv.DictReader(text.splitlines()):
         facts[row["name"]] = AreaFacts(

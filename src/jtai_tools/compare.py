@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from .areas import benchmark_group, facts_for
@@ -46,7 +48,6 @@ from .query import (
     ThemeCount,
     resolve_target,
 )
-from .vocab import read_toml, table_record
 
 #: Characters of context kept on each side of the evidence in a quote.
 QUOTE_CONTEXT = 80
@@ -84,16 +85,6 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
-class Thresholds:
-    """``[thresholds]`` of ``data/compare.toml`` (see that file for each)."""
-
-    small_reports: int
-    wilson_z: float
-    recurring_min_score: float
-    recurring_min_words: float
-
-
-@dataclass(frozen=True, slots=True)
 class CompareSettings:
     """``data/compare.toml``: thresholds, coverage per inspection type, cohort terms."""
 
@@ -112,8 +103,9 @@ class CompareSettings:
 @lru_cache(maxsize=1)
 def compare_settings() -> CompareSettings:
     """``data/compare.toml`` read once per process."""
-    data = read_toml("compare.toml")
-    limits = table_record(Thresholds, data["thresholds"], "data/compare.toml: [thresholds]")
+    text = resources.files("jtai_tools").joinpath("data/compare.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    limits = data["thresholds"]
     coverage = {
         kind: Coverage(
             scope=spec["scope"],
@@ -125,9 +117,9 @@ def compare_settings() -> CompareSettings:
         for kind, spec in data["coverage"].items()
     }
     cohorts = {name: _terms_pattern(terms) for name, terms in data["cohorts"].items()}
-    return CompareSettings(limits.small_reports, float(limits.wilson_z),
-                           float(limits.recurring_min_score), float(limits.recurring_min_words),
-                           coverage, cohorts)
+    return CompareSettings(int(limits["small_reports"]), float(limits["wilson_z"]),
+                           float(limits["recurring_min_score"]),
+                           float(limits["recurring_min_words"]), coverage, cohorts)
 
 
 def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str]:

@@ -30,13 +30,14 @@ import pandas as pd
 
 from .codebook import Codebook
 from .errors import LabelsError
-from .models import INSPECTION_TYPES, POLARITIES, SECTION_KINDS, Finding
+from .models import INSPECTION_TYPES, POLARITIES, Finding
 from .tag import Tagger, default_tagger
+from .vocab import section_roles
 
 #: Gold ``section`` values and the section kind their findings are tagged as:
 #: every section kind a report can have, so that narrative sentences
 #: ("main-findings", "headline") are judged by their words as in extraction.
-GOLD_SECTIONS: dict[str, str] = {kind: kind for kind in SECTION_KINDS}
+GOLD_SECTIONS: dict[str, str] = {kind: kind for kind in section_roles().kinds}
 GOLD_KEYS: tuple[str, ...] = ("report", "section", "text", "themes", "polarity", "agencies")
 #: Confusion-matrix column of gold findings that no prediction matched.
 UNMATCHED = "unmatched"

@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from .vocab import section_roles
-
 SourceFormat = Literal["pdf", "text"]
 
 INSPECTION_TYPES: tuple[str, ...] = (
@@ -31,8 +29,6 @@ INSPECTION_TYPES: tuple[str, ...] = (
     "other",
 )
 
-#: Every section kind, in the order of ``data/sections.toml`` (which gives each its role).
-SECTION_KINDS: tuple[str, ...] = section_roles().kinds
 
 POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
 

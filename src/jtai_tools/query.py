@@ -30,7 +30,6 @@ from rapidfuzz import fuzz, process
 from .errors import UsageError
 from .models import POLARITIES, Report
 from .store import DEFAULT_DB, load_report, load_reports, open_connection, report_ids
-from .vocab import section_roles
 
 if TYPE_CHECKING:  # pandas is imported when a DataFrame is built: `jtai compare` needs none
     import pandas as pd
@@ -103,7 +102,17 @@ def sql_list(values: Sequence[str]) -> str:
 
 _CONCERN = sql_list(CONCERN_POLARITIES)
 _STRENGTH = sql_list(STRENGTH_POLARITIES)
-_IMPROVEMENT = sql_list(section_roles().improvement)
+
+
+def improvement_sql() -> str:
+    """The section kinds of improvement points (``data/sections.toml``) as an SQL list.
+
+    Read when a query first needs it, not on import: the quick commands that
+    never ask (list, show, search) start without the data files.
+    """
+    from .vocab import section_roles
+
+    return sql_list(section_roles().improvement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,7 +415,7 @@ class Database:
             "  (SELECT e.\"end\" FROM finding_evidence e WHERE e.finding_id = f.id AND"
             "   e.kind = 'theme' AND e.label = t.theme ORDER BY e.position LIMIT 1) AS ev_end,"
             f"  ROW_NUMBER() OVER (PARTITION BY r.area, {kind}, t.theme ORDER BY"
-            f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {_IMPROVEMENT},"
+            f"   f.polarity NOT IN {_CONCERN}, f.section_kind NOT IN {improvement_sql()},"
             "   t.position, r.sort_date DESC, f.report_id, f.position) AS n"
             " FROM finding_themes t JOIN findings f ON f.id = t.finding_id"
             f" JOIN reports r ON r.id = f.report_id WHERE {where}"
@@ -417,11 +426,12 @@ class Database:
     def improvement_points(self, report_id: str) -> list[tuple[str, list[str]]]:
         """A report's improvement points (text, themes): its improvement-list items, or,
         when it has no such list, its concern findings."""
+        improvement = improvement_sql()
         rows = self.conn.execute(
             "SELECT f.text, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM"
             " finding_themes t WHERE t.finding_id = f.id ORDER BY t.position)),"
-            f" f.section_kind IN {_IMPROVEMENT}"
-            f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {_IMPROVEMENT}"
+            f" f.section_kind IN {improvement}"
+            f" FROM findings f WHERE f.report_id = ? AND (f.section_kind IN {improvement}"
             f" OR f.polarity IN {_CONCERN}) ORDER BY f.position", (report_id,)).fetchall()
         listed = [(text, (themes or "").split()) for text, themes, is_list in rows if is_list]
         return listed or [(text, (themes or "").split()) for text, themes, _ in rows]

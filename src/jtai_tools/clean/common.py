@@ -1,13 +1,68 @@
-"""What both passes of the clean stage share: list markers, joins, contents, running lines."""
+"""What both passes of the clean stage share: layout thresholds, list markers, joins, contents,
+running lines."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
-from ..vocab import layout, vocabulary
+from ..vocab import read_toml, table_record, vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The clean stage's layout thresholds (``data/layout.toml``); see that file for each."""
+
+    default_height: float
+    top_margin_share: float
+    bottom_margin_share: float
+    running_min_pages: int
+    running_short_document: int
+    running_share: float
+    default_body_size: float
+    footnote_size_share: float
+    footnote_continue_drop: float
+    pitch_max_factor: float
+    pitch_min_lines: int
+    heading_size_gain: float
+    heading_max_words: int
+    sub_item_indent: float
+    sub_bullet_indent: float
+    x_tolerance: float
+    paragraph_gap_factor: float
+    column_gap_factor: float
+    pitch_slack: float
+    span_pitch_factor: float
+    size_change: float
+    small_print_drop: float
+    wrap_left_slack: float
+    hanging_indent: float
+    list_margin_slack: float
+    heading_size_slack: float
+    heading_wrap_factor: float
+    table_column_offset: float
+    table_size_slack: float
+    table_left_width: float
+    char_width_share: float
+    contents_heading_chars: int
+    wrapped_share: float
+    measured_chars: int
+    margin_lines: int
+    wrap_full: float
+    wrap_full_sentence: float
+    merged_line: float
+    full_line_percentile: float
+
+
+@lru_cache(maxsize=1)
+def layout() -> Layout:
+    """The layout thresholds, loaded once per process; every key named by :class:`Layout`."""
+    data = read_toml("layout.toml")
+    values = {key: value for table in data.values() for key, value in table.items()}
+    return table_record(Layout, values, "data/layout.toml")
 
 
 @lru_cache(maxsize=1)

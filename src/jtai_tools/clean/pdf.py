@@ -18,7 +18,7 @@ from .. import vocab
 from ..models import Block, BlockKind, Line, RawDocument
 from . import common
 
-LAYOUT = vocab.layout()
+LAYOUT = common.layout()
 
 @dataclass(slots=True)
 class _Row:

@@ -24,7 +24,7 @@ from .. import __version__
 # commands start quickly.
 from ..codebook import Codebook, CodebookError, load_codebook
 from ..errors import JtaiError, exit_codes_text, printable
-from ..models import INSPECTION_TYPES, SECTION_KINDS
+from ..models import INSPECTION_TYPES
 from ..query import Database, QueryError, open_db, resolve_name
 from ..store import Store, StoreError
 
@@ -233,12 +233,20 @@ def _known_themes(database: Database) -> list[str]:
     return database.themes() + [t.id for t in load_codebook().themes]
 
 
+def _section_kinds() -> tuple[str, ...]:
+    """The section kinds (``data/sections.toml``), read only when a --section is given."""
+    from ..vocab import section_roles
+
+    return section_roles().kinds
+
+
 def _filters(database: Database, type_: str | None, section: str | None = None,
              theme: str | None = None) -> tuple[str | None, str | None, str | None]:
     """--type, --section and --theme resolved like areas (typos forgiven, else exit 2)."""
     return (
         _check_choice(type_, list(INSPECTION_TYPES), "inspection type"),
-        _check_choice(section, list(SECTION_KINDS), "section kind"),
+        _check_choice(section, list(_section_kinds()), "section kind")
+        if section is not None else None,
         # the codebook loads spaCy's pattern checks: only when a theme is asked for
         _check_choice(theme, _known_themes(database), "theme") if theme else None,
     )
