@@ -390,7 +390,7 @@ class Tagger:
         spans = self._spans(texts)
         words = _words_of(spans)
         phrase_hits = self._span_hits(spans, (self._lemma, self._lower))
-        narrative = [SECTION_POLARITY.get(f.section_kind) is None for f in findings]
+        narrative = [f.section_kind not in section_roles().polarity for f in findings]
         cue_hits = (self._span_hits(spans, (self._cues,)) if any(narrative)
                     else [[] for _ in spans])
         return [self._analyse(finding, folded, span, word, hits, cues, implied,
