@@ -8,7 +8,8 @@ Figures printed (each measured once, in this order, on a quiet machine):
   into a fresh database, pages/s, their ratio to the floor and the 1 -> 2 jobs speed-up;
 - the peak resident memory of the largest worker;
 - a warm re-run (every file already stored: hashed and skipped);
-- start-up of ``jtai --version`` and ``jtai list``.
+- start-up of ``jtai --version`` and ``jtai list``;
+- the load average before and after, since the ratios mean little on a busy machine.
 
 Targets (ratios in one run): jobs 2 <= 1.0x the floor, 1 -> 2 jobs >= 1.8x, one
 process <= 2x the floor, peak <= 400 MB per worker, warm re-run <= 2 s.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(folder)
         files, pages = national_set([args.reports / "pdf", args.corpus], root, args.min_pages)
         active_tagger()  # loaded once, before the workers fork, as in jtai extract
-        figures: dict[str, float] = {"files": len(files), "pages": pages}
+        figures: dict[str, float] = {"files": len(files), "pages": pages,
+                                     "load_before": os.getloadavg()[0]}
         start = time.perf_counter()
         baseline(files)
         figures["floor_s"] = time.perf_counter() - start
@@ -96,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["warm_s"], warm_counts = timed_ingest(files, root / "jobs2.db", 2)
         figures["version_s"] = command_seconds("--version")
         figures["list_s"] = command_seconds("list", "--db", str(root / "jobs2.db"))
+        figures["load_after"] = os.getloadavg()[0]
 
     ok = (figures["jobs2_over_floor"] <= TARGETS["jobs2_over_floor"]
           and figures["jobs1_over_floor"] <= TARGETS["jobs1_over_floor"]
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(target <= {TARGETS['warm_s']:g})")
         print(f"start-up: jtai --version {figures['version_s']:.2f} s, "
               f"jtai list {figures['list_s']:.2f} s")
+        print(f"load average (1 min) before {figures['load_before']:.1f}, "
+              f"after {figures['load_after']:.1f} (2 cores)")
         print(f"targets: jobs 2 <= {TARGETS['jobs2_over_floor']:g}x floor, one process <= "
               f"{TARGETS['jobs1_over_floor']:g}x: " + ("met" if ok else "MISSED"))
     return 1 if args.check and not ok else 0

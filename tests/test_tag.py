@@ -449,3 +449,28 @@ def test_a_report_tagged_as_one_doc_is_tagged_as_each_finding_alone(tagger: Tagg
     assert joined == _one_by_one(tagger, joined)
     assert any(e.text == "SEND" for e in joined[-1].evidence)
     assert not any(e.text == "send" for e in joined[-1].evidence)
+
+
+def test_outermost_drops_exactly_the_hits_strictly_inside_a_longer_kept_one() -> None:
+    """The one-pass filter against the definition, on every small set of spans."""
+    import itertools
+    import random
+
+    from jtai_tools.tag import Hit, outermost
+
+    def by_definition(hits: list[Hit]) -> list[Hit]:
+        kept: list[Hit] = []
+        for hit in hits:
+            if not any(k.start <= hit.start and hit.end <= k.end
+                       and k.end - k.start > hit.end - hit.start for k in kept):
+                kept.append(hit)
+        return kept
+
+    spans = [(s, e) for s, e in itertools.combinations(range(7), 2)]
+    chooser = random.Random(7)
+    for _ in range(3000):
+        chosen = chooser.sample(spans, chooser.randint(1, 8))
+        chosen += chooser.sample(chosen, min(2, len(chosen)))  # equal spans, other labels
+        hits = sorted((Hit("polarity", f"l{i}", s, e) for i, (s, e) in enumerate(chosen)),
+                      key=lambda h: (h.start, -h.end, h.group, h.label))
+        assert outermost(hits) == by_definition(hits)

@@ -95,8 +95,7 @@ class TaggerModel:
 
     def rows(self, names: list[str]) -> list[int]:
         """The weight rows of the feature names the model knows (unknown ones are dropped)."""
-        index = self._index
-        return [index[n] for n in names if n in index]
+        return [row for row in map(self._index.get, names) if row is not None]
 
     def scores(self, batch: list[list[int]]) -> np.ndarray:
         """Raw scores (findings × labels of every head) for each finding's feature rows."""
@@ -130,9 +129,10 @@ class TaggerModel:
         """The finding's features that weigh most for one label (positive weights only)."""
         spec = self.heads[head]
         column = spec.offset + spec.labels.index(label)
-        weighted = [(float(self.weights[self._index[n], column]), n) for n in names
-                    if n.startswith(prefixes) and n in self._index]
-        weighted = [(w, n) for w, n in weighted if w > 0]
+        index = self._index
+        known = [n for n in names if n.startswith(prefixes) and n in index]
+        values = self.weights[[index[n] for n in known], column].tolist()
+        weighted = [(w, n) for w, n in zip(values, known, strict=True) if w > 0]
         weighted.sort(key=lambda wn: (-wn[0], wn[1]))
         return [n for _, n in weighted[:limit]]
 

@@ -647,12 +647,21 @@ def _survivors(phrase_hits: list[Hit], token_hits: list[Hit], group: Group) -> l
 def outermost(hits: list[Hit]) -> list[Hit]:
     """Drop every hit lying strictly inside a longer hit (hits of equal span all stay).
 
-    ``hits`` must be sorted by start, then longest first.
+    ``hits`` must be sorted by start, then longest first. Every hit kept so far
+    then starts at or before the next one, so the next lies strictly inside one
+    of them exactly when one ends after it, or ends with it but starts before
+    it: the furthest end kept, and the first start kept with that end, decide
+    (one pass, where comparing with every kept hit took time in the square of
+    a long sentence's cues).
     """
     kept: list[Hit] = []
+    furthest, first = -1, -1  # the furthest end kept; the first start kept with that end
     for hit in hits:
-        if not _inside(hit, kept):
-            kept.append(hit)
+        if furthest > hit.end or (furthest == hit.end and first < hit.start):
+            continue
+        kept.append(hit)
+        if hit.end > furthest:
+            furthest, first = hit.end, hit.start
     return kept
 
 
