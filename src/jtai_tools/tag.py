@@ -28,7 +28,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pandas as pd
 from spacy.attrs import IDX, IS_ALPHA, LENGTH, NORM
@@ -81,9 +81,13 @@ NEGATING_CUES: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One surviving match: its group, label and token span."""
+class Hit(NamedTuple):
+    """One surviving match: its group, label and token span.
+
+    A named tuple rather than a frozen dataclass: a report makes tens of
+    thousands of hits, and a tuple is built, hashed and compared in compiled
+    code.
+    """
 
     group: Group
     label: str
