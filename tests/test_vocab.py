@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 
+from jtai_tools import vocab
 from jtai_tools.clean.common import Layout, layout
 from jtai_tools.errors import DataFileError
 from jtai_tools.models import POLARITIES, Section
+from jtai_tools.read import ReadLimits, default_limits
 from jtai_tools.sections import build_findings
 from jtai_tools.train import load_settings
 from jtai_tools.vocab import (
+    data_record,
     parse_section_roles,
     read_toml,
     section_roles,
@@ -86,3 +89,13 @@ def test_settings_tables_are_checked_by_type(tmp_path: Path) -> None:
     assert table_record(Layout, layout_values, "x") == layout()
     with pytest.raises(DataFileError, match="x: 'x_tolerance' must be float, not 'wide'"):
         table_record(Layout, {**layout_values, "x_tolerance": "wide"}, "x")
+
+
+def test_a_data_file_of_grouped_fields_is_one_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    limits = data_record(ReadLimits, "limits.toml")
+    assert limits == default_limits() and limits.max_pdf_bytes == 250_000_000
+    tables = {"pdf": {**read_toml("limits.toml")["pdf"], "max_line_chars": 5},
+              "text": read_toml("limits.toml")["text"]}
+    monkeypatch.setattr(vocab, "read_toml", lambda name: tables)
+    with pytest.raises(DataFileError, match=r"^data/limits.toml: a key is in two tables$"):
+        data_record(ReadLimits, "limits.toml")

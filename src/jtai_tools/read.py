@@ -37,7 +37,7 @@ import pypdfium2.raw as pdfium_c
 
 from .errors import JtaiError, printable
 from .models import Line, RawDocument
-from .vocab import read_toml, vocabulary
+from .vocab import data_record, vocabulary
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -84,19 +84,8 @@ class ReadLimits:
 
 @cache
 def default_limits() -> ReadLimits:
-    """The limits of ``data/limits.toml``, read once."""
-    data = read_toml("limits.toml")
-    pdf, plain = data["pdf"], data["text"]
-    return ReadLimits(
-        max_pdf_bytes=pdf["max_file_bytes"],
-        max_stream_bytes=pdf["max_stream_bytes"],
-        max_total_stream_bytes=pdf["max_total_stream_bytes"],
-        max_chars_per_page=pdf["max_chars_per_page"],
-        max_objects_per_page=pdf["max_objects_per_page"],
-        max_pages=pdf["max_pages"],
-        max_text_bytes=plain["max_file_bytes"],
-        max_line_chars=plain["max_line_chars"],
-    )
+    """The limits of ``data/limits.toml`` (its tables' keys are the fields), read once."""
+    return data_record(ReadLimits, "limits.toml")
 
 
 def human_size(size: float) -> str:

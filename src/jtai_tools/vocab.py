@@ -1,7 +1,8 @@
 """The vocabulary of the pipeline: its data files, the printed-character tables and headings.
 
 One module owns the files in ``jtai_tools/data``: it reads them (``data_text``,
-``read_toml``), checks a settings table into its dataclass (``table_record``:
+``read_toml``), checks a settings table into its dataclass (``table_record``,
+``data_record`` for a file whose tables only group one record's fields:
 one line naming the file and table on a missing, unknown or mistyped key)
 and compiles what the clean, sections and metadata stages share from them:
 
@@ -77,6 +78,15 @@ def table_record(cls: type[R], table: Mapping[str, Any], where: str) -> R:
                        or (isinstance(value, bool) and bool not in allowed)):
             raise DataFileError(f"{where}: {key!r} must be {' or '.join(scalar)}, not {value!r}")
     return cls(**table)
+
+
+def data_record(cls: type[R], name: str) -> R:
+    """The dataclass ``cls`` from data file ``name``, whose tables only group its fields."""
+    tables = read_toml(name).values()
+    values = {key: value for table in tables for key, value in table.items()}
+    if len(values) < sum(len(table) for table in tables):
+        raise DataFileError(f"data/{name}: a key is in two tables")
+    return table_record(cls, values, f"data/{name}")
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..vocab import read_toml, table_record, vocabulary
+from ..vocab import data_record, vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +60,7 @@ class Layout:
 @lru_cache(maxsize=1)
 def layout() -> Layout:
     """The layout thresholds, loaded once per process; every key named by :class:`Layout`."""
-    data = read_toml("layout.toml")
-    values = {key: value for table in data.values() for key, value in table.items()}
-    return table_record(Layout, values, "data/layout.toml")
+    return data_record(Layout, "layout.toml")
 
 
 @lru_cache(maxsize=1)
