@@ -474,3 +474,17 @@ def test_outermost_drops_exactly_the_hits_strictly_inside_a_longer_kept_one() ->
         hits = sorted((Hit("polarity", f"l{i}", s, e) for i, (s, e) in enumerate(chosen)),
                       key=lambda h: (h.start, -h.end, h.group, h.label))
         assert outermost(hits) == by_definition(hits)
+
+
+def test_judge_polarity_reads_a_doc_or_a_span_of_one(tagger: Tagger) -> None:
+    """Called on its own, the polarity judge takes a finding's doc, or its span of a larger
+    doc, and gives offsets into the finding's text either way."""
+    from jtai_tools.tag import Hit, judge_polarity
+
+    text = "Delays remain."
+    alone = tagger.nlp.make_doc(fold_case(text))
+    inside = tagger.nlp.make_doc("Visits are regular. " + fold_case(text))[4:]
+    for doc in (alone, inside):
+        polarity, evidence = judge_polarity(text, doc, [Hit("polarity", "concern", 0, 1)], 3)
+        assert polarity == "concern"
+        assert [(e.text, e.start, e.end) for e in evidence] == [("Delays", 0, 6)]
