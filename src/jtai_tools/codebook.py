@@ -279,20 +279,8 @@ def load_polarity(path: str | Path | None = None) -> PolarityCues:
             raise CodebookError(path, _key_line(text, key),
                                 f"{key!r} must be a whole number from 0 to 10")
         sizes[key] = window
-    return PolarityCues(
-        concern=values["concern"],
-        strength=values["strength"],
-        negators=values["negators"],
-        contrast=values["contrast"],
-        negation_window=sizes["negation_window"],
-        reach=values["reach"],
-        reach_window=sizes["reach_window"],
-        linking=values["linking"],
-        hedges=values["hedges"],
-        averters=values["averters"],
-        subordinators=values["subordinators"],
-        neutral=values["neutral"],
-    )
+    fields: dict[str, Any] = {**values, **sizes}  # the cue lists and windows, by field name
+    return PolarityCues(**fields)
 
 
 #: Cue lists that give a phrase one meaning each: a phrase in two of them would
