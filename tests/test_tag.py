@@ -451,6 +451,33 @@ def test_a_report_tagged_as_one_doc_is_tagged_as_each_finding_alone(tagger: Tagg
     assert not any(e.text == "send" for e in joined[-1].evidence)
 
 
+def test_findings_longer_together_than_spacys_limit_are_tagged_in_several_docs(
+        tagger: Tagger) -> None:
+    """A batch bigger than one doc may hold (spaCy refuses a million characters)
+    is split into docs of bounded length, and tags as each finding alone."""
+    from jtai_tools.tag import JOINED_CHARS
+
+    texts = ["Return home interviews are not always offered to children who go missing.",
+             "Supervision is regular and reflective.",
+             "Strategy meetings are held promptly."]
+    count = 1_000_000 // sum(len(t) + 1 for t in texts) + 1
+    findings = [Finding("main-findings", "Heading", t) for t in texts * count]
+    assert sum(len(f.text) + 1 for f in findings) > max(tagger.nlp.max_length, JOINED_CHARS)
+    tagger.tag(findings)
+    assert findings[-3:] == _one_by_one(tagger, findings[-3:])
+    assert findings[:3] == findings[-3:]
+
+
+def test_groups_of_length_keep_order_and_bound_each_run() -> None:
+    from jtai_tools.tag import _groups_of_length
+
+    texts = ["a" * n for n in (3, 4, 2, 9, 1, 1, 12, 2)]
+    groups = _groups_of_length(texts, 10)
+    assert [t for g in groups for t in g] == texts
+    assert all(len(" ".join(g)) <= 10 or len(g) == 1 for g in groups)
+    assert [len(g) for g in groups] == [2, 1, 1, 2, 1, 1]  # 3+1+4, then 2 (2+1+9 > 10) ...
+
+
 def test_outermost_drops_exactly_the_hits_strictly_inside_a_longer_kept_one() -> None:
     """The one-pass filter against the definition, on every small set of spans."""
     import itertools

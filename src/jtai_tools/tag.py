@@ -52,6 +52,9 @@ from .nlp import get_nlp, tagging_disabled
 from .vocab import section_roles
 
 BATCH_SIZE = 512
+#: Most characters tokenized as one doc when findings are tagged together: far
+#: above a report's findings (tens of thousands), far below spaCy's limit (a million).
+JOINED_CHARS = 200_000
 
 #: Above this many spelled-out alternatives a token pattern keeps its IN sets.
 MAX_PATTERN_VARIANTS = 64
@@ -403,6 +406,19 @@ class Tagger:
                 in zip(findings, texts, spans, words, phrase_hits, cue_hits, strict=True)]
 
     def _spans(self, texts: list[str]) -> list[Span]:
+        """Each text as a span of a doc of many, tokenized as it would be on its own.
+
+        Consecutive texts are joined into docs of at most ``JOINED_CHARS``
+        characters: a report's findings make one doc, and a larger batch (a
+        benchmark, a notebook's whole corpus) stays within spaCy's length limit
+        and a bounded memory per doc.
+        """
+        spans: list[Span] = []
+        for group in _groups_of_length(texts, JOINED_CHARS):
+            spans.extend(self._joined_spans(group))
+        return spans
+
+    def _joined_spans(self, texts: list[str]) -> list[Span]:
         """Each text as a span of one doc of them all, tokenized as it would be on its own.
 
         The texts are joined by single spaces, which the tokenizer only ever
@@ -580,6 +596,20 @@ class Tagger:
 def _hit_order(hit: Hit) -> tuple[int, int, str, str]:
     """Hits by start, longest first, then group and label."""
     return (hit.start, -hit.end, hit.group, hit.label)
+
+
+def _groups_of_length(texts: list[str], limit: int) -> list[list[str]]:
+    """Consecutive runs of texts whose joined length stays within ``limit`` (one text
+    longer than that is a run of its own)."""
+    groups: list[list[str]] = []
+    length = limit + 1
+    for text in texts:
+        if length + 1 + len(text) > limit:
+            groups.append([])
+            length = -1
+        groups[-1].append(text)
+        length += 1 + len(text)
+    return groups
 
 
 def _token_bounds(doc: Doc, texts: list[str]) -> list[tuple[int, int]] | None:
