@@ -61,37 +61,42 @@ def draw(conn: sqlite3.Connection, list_items: int, sentences: int,
     rng = random.Random(seed)
     drawn: list[dict[str, object]] = []
     for report_id, rows in sorted(_report_rows(conn).items()):
-        previous: dict[int, str] = {}
-        last = ""
-        for row in rows:
-            previous[row["position"]] = last
-            last = row["text"]
+        previous = _previous_texts(rows)
         lists = [r for r in rows if r["section_kind"] in LIST_KINDS and _usable(r["text"])]
         narrative = [r for r in rows
                      if r["section_kind"] in NARRATIVE_KINDS and _usable(r["text"])]
         chosen = rng.sample(lists, min(list_items, len(lists)))
         chosen += rng.sample(narrative, min(sentences, len(narrative)))
-        for row in sorted(chosen, key=lambda r: r["position"]):
-            kind = row["section_kind"]
-            drawn.append({
-                "id": f"{report_id}#{row['position']}",
-                "report": report_id,
-                "inspection_type": row["inspection_type"],
-                "section": kind,
-                "heading": row["section_heading"],
-                "context": previous[row["position"]] if kind in NARRATIVE_KINDS else "",
-                "text": row["text"],
-            })
+        drawn += [_pool_row(report_id, row, previous[row["position"]]
+                            if row["section_kind"] in NARRATIVE_KINDS else "")
+                  for row in sorted(chosen, key=lambda r: r["position"])]
     return drawn
+
+
+def _previous_texts(rows: list[sqlite3.Row]) -> dict[int, str]:
+    """Each finding's position mapped to the text of the finding before it (its context)."""
+    texts = [""] + [row["text"] for row in rows]
+    return {row["position"]: texts[i] for i, row in enumerate(rows)}
+
+
+def _pool_row(report_id: str, row: sqlite3.Row, context: str) -> dict[str, object]:
+    """One finding as a line of a batch."""
+    return {
+        "id": f"{report_id}#{row['position']}",
+        "report": report_id,
+        "inspection_type": row["inspection_type"],
+        "section": row["section_kind"],
+        "heading": row["section_heading"],
+        "context": context,
+        "text": row["text"],
+    }
 
 
 def remaining_lists(conn: sqlite3.Connection, pool: Path, seed: int) -> list[dict[str, object]]:
     """Every usable list item that no batch in ``pool`` holds, reports in shuffled order."""
     taken = _taken(pool)
     rest = [
-        {"id": f"{report_id}#{row['position']}", "report": report_id,
-         "inspection_type": row["inspection_type"], "section": row["section_kind"],
-         "heading": row["section_heading"], "context": "", "text": row["text"]}
+        _pool_row(report_id, row, "")
         for report_id, rows in sorted(_report_rows(conn).items()) for row in rows
         if row["section_kind"] in LIST_KINDS and _usable(row["text"])
         and f"{report_id}#{row['position']}" not in taken
@@ -106,21 +111,12 @@ def more_sentences(conn: sqlite3.Connection, pool: Path, per_report: int,
     rng = random.Random(seed)
     drawn: list[dict[str, object]] = []
     for report_id, rows in sorted(_report_rows(conn).items()):
-        previous: dict[int, str] = {}
-        last = ""
-        for row in rows:
-            previous[row["position"]] = last
-            last = row["text"]
+        previous = _previous_texts(rows)
         free = [r for r in rows if r["section_kind"] in NARRATIVE_KINDS and _usable(r["text"])
                 and f"{report_id}#{r['position']}" not in taken]
-        for row in sorted(rng.sample(free, min(per_report, len(free))),
-                          key=lambda r: r["position"]):
-            drawn.append({
-                "id": f"{report_id}#{row['position']}", "report": report_id,
-                "inspection_type": row["inspection_type"], "section": row["section_kind"],
-                "heading": row["section_heading"], "context": previous[row["position"]],
-                "text": row["text"],
-            })
+        drawn += [_pool_row(report_id, row, previous[row["position"]])
+                  for row in sorted(rng.sample(free, min(per_report, len(free))),
+                                    key=lambda r: r["position"])]
     return _shuffle_reports(drawn, seed)
 
 
