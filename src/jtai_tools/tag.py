@@ -602,13 +602,14 @@ def _groups_of_length(texts: list[str], limit: int) -> list[list[str]]:
     """Consecutive runs of texts whose joined length stays within ``limit`` (one text
     longer than that is a run of its own)."""
     groups: list[list[str]] = []
-    length = limit + 1
+    length = 0  # of the last run joined by single spaces
     for text in texts:
-        if length + 1 + len(text) > limit:
-            groups.append([])
-            length = -1
-        groups[-1].append(text)
-        length += 1 + len(text)
+        if groups and length + 1 + len(text) <= limit:
+            groups[-1].append(text)
+            length += 1 + len(text)
+        else:
+            groups.append([text])
+            length = len(text)
     return groups
 
 
