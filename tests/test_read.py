@@ -49,6 +49,17 @@ def test_generated_pdf_keeps_text_order_and_heading_layout(tmp_path: Path) -> No
     assert all(line.page == 2 for line in doc.pages[1])
 
 
+def test_each_line_takes_the_weight_and_size_of_its_own_font(tmp_path: Path) -> None:
+    # Two fonts, each drawing many lines in turn: the weight read once per font
+    # must still be each line's own, and the size each line's own.
+    pattern = [(False, 11.0), (True, 14.0), (False, 9.0), (False, 11.0), (True, 11.0),
+               (True, 9.0), (False, 14.0)] * 3
+    lines = [pdfgen.TextLine(f"Line {n} of the page", bold=bold, size=size)
+             for n, (bold, size) in enumerate(pattern)]
+    doc = read_document(pdfgen.write_pdf(tmp_path / "fonts.pdf", [pdfgen.Page(lines)]))
+    assert [(line.bold, line.size) for line in doc.pages[0]] == pattern
+
+
 def test_same_bytes_same_hash_whatever_the_name(tmp_path: Path) -> None:
     a = pdfgen.write_pdf(tmp_path / "a.pdf", page_count=1)
     b = tmp_path / "b.pdf"

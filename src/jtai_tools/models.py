@@ -38,13 +38,17 @@ POLARITIES: tuple[str, ...] = ("concern", "strength", "mixed", "neutral")
 DATE_SOURCES: tuple[str, ...] = ("printed", "fieldwork-end", "fieldwork-start")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
     """One printed line of a page, as the reader found it.
 
     The layout fields are ``None`` for text input, where there is no layout.
     ``x0`` and ``top`` are measured from the top left of the page as it is
     displayed (turned by its /Rotate entry), in points.
+
+    Not frozen, though no stage changes a line once read: a frozen dataclass
+    sets each field through ``object.__setattr__``, which made building the
+    reader's lines (one per printed line) cost more than reading their layout.
     """
 
     text: str

@@ -26,11 +26,12 @@ import hashlib
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -45,7 +46,6 @@ SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
 
 #: Characters that start a line without being its first letter (bullets, spaces).
 _LEAD_SKIP = " \t\u2022\u25aa\u25a0\u25fc\u25cf\u2013\u2014\u2212-*\uf0b7\uf0a7\u00b7"
-_LEAD = re.compile(f"[{re.escape(_LEAD_SKIP)}]+")
 
 
 _LINE = re.compile(r"[^\r\n]+")
@@ -353,20 +353,13 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
                                   f"(limit {limits.max_chars_per_page:,})")
             text = textpage.get_text_range()
             same_indexing = chars == len(text)
-            lines: list[Line] = []
-            starts: list[int] = []
             handle = textpage.raw
             if same_indexing:
                 text = _blank_footnote_markers(handle, text)
-            for match in _LINE.finditer(text):
-                raw_line = match.group()
-                if not raw_line.replace(_BLANK, "").strip():
-                    continue
-                if not same_indexing:
-                    lines.append(Line(text=raw_line, page=index + 1))
-                    continue
-                lines.append(_line_with_layout(handle, raw_line, match.start(), index + 1, frame))
-                starts.append(match.start())
+                lines, starts = _TextLayer(handle, frame, index + 1).lines(text)
+            else:  # no layout: pdfium's char indexes do not match the text
+                lines = [Line(text=raw_line, page=index + 1) for raw_line in _LINE.findall(text)
+                         if raw_line.replace(_BLANK, "").strip()]
             marked = any(ruled_page.search(line.text) for line in lines)
             if not (ruled_before or marked):
                 return lines, None, False
@@ -530,47 +523,123 @@ class _PageFrame:
         return box.left - self.left, self.top - box.top
 
 
-def _line_with_layout(handle: pdfium_c.FPDF_TEXTPAGE, text: str, start: int, page: int,
-                      frame: _PageFrame) -> Line:
-    """A line with the font size, weight and displayed position of its first letter.
+def _pdfium_function(name: str, restype: type | None, *argtypes: type) -> Callable[..., Any]:
+    """pdfium's function ``name`` declared to take and give plain ints (addresses, indexes).
 
-    A line that opens with a bullet also gets the position of the text after
-    it: the hanging indent its item's later lines keep.
+    pypdfium2's bindings take and give typed pointers: converting them costs
+    more than the call itself, and a pointer object cannot key a dict. The
+    reader calls these a few times for every printed line, so it passes the
+    addresses of the text page and of one glyph box as ints instead.
     """
-    lead = _LEAD.match(text)
-    offset = min(lead.end() if lead else 0, len(text) - 1)
-    char = start + offset
-    size = float(pdfium_c.FPDFText_GetFontSize(handle, char))
-    weight = int(pdfium_c.FPDFText_GetFontWeight(handle, char))
-    bold = weight >= 600 or _font_name_is_bold(handle, char)
-    # The loose box spans the font's ascent and descent, so its top is the same
-    # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
-    box = pdfium_c.FS_RECTF()
-    pdfium_c.FPDFText_GetLooseCharBox(handle, start, ctypes.byref(box))
-    x0, top = frame.place(box)
-    text_x = None
-    if offset and not text[offset].isspace():
-        pdfium_c.FPDFText_GetLooseCharBox(handle, char, ctypes.byref(box))
-        text_x = round(frame.place(box)[0], 1)
-    return Line(
-        text=text.replace(_BLANK, "") if _BLANK in text else text,
-        page=page,
-        size=round(size, 1),
-        bold=bold,
-        x0=round(x0, 1),
-        top=round(top, 1),
-        page_height=round(frame.height, 1),
-        text_x=text_x,
-    )
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    assert address is not None, name
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_ADDRESS, _INT = ctypes.c_void_p, ctypes.c_int
+#: The text object drawing a character (``None`` for a space or line break pdfium generated).
+_TEXT_OBJECT_AT = _pdfium_function("FPDFText_GetTextObject", _ADDRESS, _ADDRESS, _INT)
+#: The font a text object draws with (one font object for all the text drawn in it).
+_FONT_OF = _pdfium_function("FPDFTextObj_GetFont", _ADDRESS, _ADDRESS)
+_FONT_SIZE_AT = _pdfium_function("FPDFText_GetFontSize", ctypes.c_double, _ADDRESS, _INT)
+_LOOSE_BOX_AT = _pdfium_function("FPDFText_GetLooseCharBox", ctypes.c_int, _ADDRESS, _INT,
+                                 _ADDRESS)
+
+
+class _TextLayer:
+    """One page's text layer, read a line at a time for the layout of each line's first letter.
+
+    Whether a line is bold depends only on the font of its first letter (pdfium
+    answers ``FPDFText_GetFontWeight`` and ``GetFontInfo`` from the font of the
+    text object drawing the letter), and a page prints with a few fonts, so it
+    is read once per font and kept for the page: the fonts live as long as the
+    page, which is closed before the next one is read. The font size is the
+    text object's, and nearly every line is drawn by an object of its own, so
+    it is asked for each line. One glyph box is filled in place for every line.
+    """
+
+    __slots__ = ("_address", "_bold", "_box", "_box_address", "frame", "handle", "height", "page")
+
+    def __init__(self, handle: pdfium_c.FPDF_TEXTPAGE, frame: _PageFrame, page: int) -> None:
+        self.handle = handle
+        self.frame = frame
+        self.page = page
+        self.height = round(frame.height, 1)
+        self._address = ctypes.cast(handle, ctypes.c_void_p).value
+        self._bold: dict[int, bool] = {}
+        self._box = pdfium_c.FS_RECTF()
+        self._box_address = ctypes.addressof(self._box)
+
+    def lines(self, text: str) -> tuple[list[Line], list[int]]:
+        """The printed lines of the page's ``text`` and the char index each starts at."""
+        lines: list[Line] = []
+        starts: list[int] = []
+        blanked = _BLANK in text
+        for match in _LINE.finditer(text):
+            raw_line = match.group()
+            if blanked:
+                if not raw_line.replace(_BLANK, "").strip():
+                    continue
+                start = match.start()
+                lines.append(self.line(raw_line.replace(_BLANK, ""), raw_line, start))
+            elif raw_line.strip():
+                start = match.start()
+                lines.append(self.line(raw_line, raw_line, start))
+            else:
+                continue
+            starts.append(start)
+        return lines, starts
+
+    def line(self, text: str, raw_text: str, start: int) -> Line:
+        """The line ``text`` starting at char ``start``, with the layout of its first letter.
+
+        ``raw_text`` is the line as the page's text has it (footnote markers
+        blanked, not removed), which the char indexes count. A line that opens
+        with a bullet also gets the position of the text after it: the hanging
+        indent its item's later lines keep.
+        """
+        offset = min(len(raw_text) - len(raw_text.lstrip(_LEAD_SKIP)), len(raw_text) - 1)
+        char = start + offset
+        # The loose box spans the font's ascent and descent, so its top is the same
+        # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
+        _LOOSE_BOX_AT(self._address, start, self._box_address)
+        x0, top = self.frame.place(self._box)
+        text_x = None
+        if offset and not raw_text[offset].isspace():
+            _LOOSE_BOX_AT(self._address, char, self._box_address)
+            text_x = round(self.frame.place(self._box)[0], 1)
+        # Fields in order, not by name: one line is built for every printed line.
+        return Line(text, self.page, round(_FONT_SIZE_AT(self._address, char), 1),
+                    self._is_bold(char), round(x0, 1), round(top, 1), self.height, text_x)
+
+    def _is_bold(self, char: int) -> bool:
+        """Whether the glyph at ``char`` is set in a bold font, read once per font."""
+        text_object = _TEXT_OBJECT_AT(self._address, char)
+        font = _FONT_OF(text_object) if text_object is not None else None
+        if font is None:
+            return _is_bold(self.handle, char)
+        bold = self._bold.get(font)
+        if bold is None:
+            bold = self._bold[font] = _is_bold(self.handle, char)
+        return bold
+
+
+def _is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+    """Whether pdfium gives the glyph at ``char`` a bold weight or a font named bold."""
+    return int(pdfium_c.FPDFText_GetFontWeight(handle, char)) >= 600 \
+        or _font_name_is_bold(handle, char)
 
 
 def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
     """Whether the font's name says bold: some fonts report a normal weight.
 
     The name is read into one buffer kept for the process (each worker reads
-    one page at a time), not a new one per line.
+    one page at a time), not a new one per line. A glyph without a font (a
+    space pdfium generated) has no name.
     """
-    pdfium_c.FPDFText_GetFontInfo(handle, char, _FONT_NAME, len(_FONT_NAME), _FONT_FLAGS_REF)
+    if not pdfium_c.FPDFText_GetFontInfo(handle, char, _FONT_NAME, len(_FONT_NAME),
+                                         _FONT_FLAGS_REF):
+        return False
     name = _FONT_NAME.value.lower()
     return b"bold" in name or b"black" in name or b"heavy" in name
 
