@@ -93,14 +93,24 @@ def is_bullet(marker: str | None) -> bool:
     return marker is not None and not any(ch.isalnum() for ch in marker.strip("()"))
 
 
-#: A line that ends a sentence (or a clause a list completes).
-TERMINAL = re.compile(r"[.!?:;)\]\"'\u2019\u201d]\s*$")
+#: What a line ending a sentence (or a clause a list completes) ends with.
+_TERMINAL_CHARS = frozenset(".!?:;)]\"'\u2019\u201d")
 LOWER_START = re.compile(r"^[a-z(\u2018'\"]")
 FOOTNOTE_GLUE = re.compile(r"(?<=[a-z)])\d{1,2}$")
 PAGE_REF = re.compile(r"(?:\s|\.{2,}\s*)\d{1,3}$")
 _DIGITS = re.compile(r"\d+")
 #: Longest wrapped first line of a contents entry (characters).
 _CONTENTS_ENTRY_CHARS = 100
+
+
+def ends_clause(text: str) -> bool:
+    """Whether ``text`` ends a sentence, or a clause a list completes (trailing spaces aside).
+
+    Only the end is looked at: the text is often a paragraph that grows line
+    by line, which a pattern search would scan from its start for every line.
+    """
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] in _TERMINAL_CHARS
 
 
 def join_wrapped(left: str, right: str) -> str:

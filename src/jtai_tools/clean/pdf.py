@@ -42,10 +42,12 @@ class PdfCleaner:
     def __init__(self, raw: RawDocument) -> None:
         self.raw = raw
         self.vocab = vocab.vocabulary()
+        #: Per page, for each line, whether it sits in the top or bottom margin.
+        self.in_margin = [_margin_flags(page) for page in raw.pages]
         sizes: Counter[float] = Counter()
-        for page in raw.pages:
-            for line in page:
-                if not self._in_margin(line):
+        for page, in_margin in zip(raw.pages, self.in_margin, strict=True):
+            for line, margin in zip(page, in_margin, strict=True):
+                if not margin:
                     sizes[line.size or 0.0] += len(line.text)
         self.body = sizes.most_common(1)[0][0] if sizes else LAYOUT.default_body_size
         self.pitch = self._line_pitches()
@@ -58,14 +60,16 @@ class PdfCleaner:
         ends a line followed by a wider gap ends its paragraph.
         """
         pitches: dict[int, float] = {}
+        body = self.body
+        widest = body * LAYOUT.pitch_max_factor
         for page in self.raw.pages:
             counts: Counter[float] = Counter()
             for above, below in pairwise(page):
-                if above.top is None or below.top is None or above.size != self.body \
-                        or below.size != self.body:
+                if above.size != body or below.size != body or above.top is None \
+                        or below.top is None:
                     continue
                 gap = below.top - above.top
-                if 0 < gap < self.body * LAYOUT.pitch_max_factor:
+                if 0 < gap < widest:
                     counts[round(gap * 2) / 2] += 1
             if counts:
                 pitch, seen = counts.most_common(1)[0]
@@ -78,30 +82,24 @@ class PdfCleaner:
     def _margin_keys(self) -> set[str]:
         """Texts repeated in the top or bottom margin of several pages: running headers/footers."""
         return common.running_keys(
-            [common.margin_key(line.text) for line in page if self._in_margin(line)]
-            for page in self.raw.pages)
-
-    @staticmethod
-    def _in_margin(line: Line) -> bool:
-        """Whether a line sits in the top or bottom margin, where running headers and footers go."""
-        height = line.page_height or LAYOUT.default_height
-        top = line.top if line.top is not None else height / 2
-        return top < LAYOUT.top_margin_share * height or top > LAYOUT.bottom_margin_share * height
+            [common.margin_key(line.text)
+             for line, margin in zip(page, in_margin, strict=True) if margin]
+            for page, in_margin in zip(self.raw.pages, self.in_margin, strict=True))
 
     def _rows(self) -> list[_Row]:
         """The printed lines that are report text: furniture, footnotes and contents pages gone."""
         repeated = self._margin_keys()
         furniture = self.vocab.furniture
         rows: list[_Row] = []
-        for page in self.raw.pages:
+        for page, in_margin in zip(self.raw.pages, self.in_margin, strict=True):
             footnote = False
             rules = self.raw.rules.get(page[0].page) if page else None
-            for line in page:
+            for line, margin in zip(page, in_margin, strict=True):
                 text = vocab.normalise_chars(line.text)
                 if not text:
                     continue
                 size = line.size or self.body
-                if self._in_margin(line) and common.margin_key(line.text) in repeated:
+                if margin and common.margin_key(line.text) in repeated:
                     continue
                 if furniture.match(text.rstrip()) or common.is_bare_marker(text):
                     continue
@@ -165,7 +163,7 @@ class PdfCleaner:
         current = state.block
         if marker is not None and marker in "-\u2013\u2014" and state.prev is not None \
                 and current is not None and current.kind != "heading" \
-                and not common.TERMINAL.search(current.text) \
+                and not common.ends_clause(current.text) \
                 and abs(row.x0 - state.cont_x) < LAYOUT.x_tolerance:
             return None, row.text  # a dash of the open sentence, wrapped to the line start
         return marker, rest
@@ -223,7 +221,7 @@ class PdfCleaner:
         if abs(row.size - prev.size) > LAYOUT.size_change \
                 and row.size < self.body - LAYOUT.small_print_drop:
             return False
-        ended = bool(common.TERMINAL.search(block.text))
+        ended = common.ends_clause(block.text)
         starts_lower = bool(common.LOWER_START.match(row.text))
         if row.page == prev.page:
             gap = row.top - prev.top - (prev.span - 1) * row.size * LAYOUT.span_pitch_factor
@@ -266,6 +264,21 @@ class _OpenBlock:
     level0_x: float | None = None  # x0 of the latest top-level item marker
 
 
+def _margin_flags(page: list[Line]) -> list[bool]:
+    """For each line of a page, whether it sits in the top or bottom margin.
+
+    Running headers and footers are printed there. Worked out once for each
+    line (three passes ask it) with the margins' shares held as locals.
+    """
+    top_share, bottom_share = LAYOUT.top_margin_share, LAYOUT.bottom_margin_share
+    flags: list[bool] = []
+    for line in page:
+        height = line.page_height or LAYOUT.default_height
+        top = line.top if line.top is not None else height / 2
+        flags.append(top < top_share * height or top > bottom_share * height)
+    return flags
+
+
 def _new_block(kind: BlockKind, text: str, row: _Row) -> Block:
     """A block of ``kind`` that takes its page and print from ``row``."""
     return Block(kind=kind, text=text, page=row.page, size=row.size, bold=row.bold)
@@ -305,7 +318,8 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
         if title is None:
             out.append(row)
             index += 1
-            if _heads_ruled_list(row, rows[index] if index < len(rows) else None):
+            # (A ruled list's first row is ruled: checked here first, as few rows are.)
+            if index < len(rows) and rows[index].ruled and _heads_ruled_list(row, rows[index]):
                 index = _ruled_cells(rows, index, row, out)
             continue
         if not (out and out[-1].cell and title == last_title):
@@ -388,14 +402,14 @@ def _rule_between(rules: list[tuple[float, float, float]], above: _Row, row: _Ro
                and x0 - LAYOUT.x_tolerance <= row.x0 <= x1 for top, x0, x1 in rules)
 
 
-def _heads_ruled_list(row: _Row, following: _Row | None) -> bool:
+def _heads_ruled_list(row: _Row, following: _Row) -> bool:
     """Whether a bold row is the header of a list printed as a ruled table.
 
     Area SEND reports print "Areas for improvement" as a one-column table:
     the header row, then one bordered cell an item, rows barely apart.
     """
-    return following is not None and following.ruled and not following.bold \
-        and not following.cell and vocab.heading_kind(row.text) in vocab.section_roles().lists
+    return following.ruled and not following.bold and not following.cell \
+        and vocab.heading_kind(row.text) in vocab.section_roles().lists
 
 
 def _ruled_cells(rows: list[_Row], index: int, header: _Row, out: list[_Row]) -> int:
@@ -438,7 +452,7 @@ def _carries_cell_on(cell: _Row, marker: str | None, led: bool, row: _Row) -> bo
     """Whether the first row of a page carries on the cell the page before ended with."""
     if marker is not None:
         return led or cell.text.rstrip().endswith(":")
-    return not common.TERMINAL.search(cell.text) or bool(common.LOWER_START.match(row.text))
+    return not common.ends_clause(cell.text) or bool(common.LOWER_START.match(row.text))
 
 
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:

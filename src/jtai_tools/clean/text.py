@@ -25,7 +25,7 @@ from ..vocab import (
 from .common import (
     FOOTNOTE_GLUE,
     LOWER_START,
-    TERMINAL,
+    ends_clause,
     is_bare_marker,
     join_wrapped,
     layout,
@@ -79,7 +79,7 @@ def _looks_like_heading(text: str, next_text: str | None) -> bool:
     if heading_kind(text) is not None or is_sublabel(text):
         return True
     words = len(_WORDS.findall(text))
-    if words > 14 or TERMINAL.search(text) or text.endswith(","):
+    if words > 14 or ends_clause(text) or text.endswith(","):
         return False
     if not (text[:1].isupper() or text[:1].isdigit()):
         return False
@@ -92,7 +92,7 @@ _SUPERSCRIPT_DIGITS = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 
 def _carries_on(block_text: str, text: str) -> bool:
     """Whether a line continues the unfinished sentence of the block above it."""
-    return not TERMINAL.search(block_text) \
+    return not ends_clause(block_text) \
         and bool(LOWER_START.match(text) or block_text.endswith(("-", ",", "–")))
 
 
@@ -175,7 +175,7 @@ def is_wrapped_text(raw: RawDocument) -> bool:
         if len(above) < LAYOUT.measured_chars:
             continue
         measured += 1
-        if not TERMINAL.search(above) and below[:1].islower():
+        if not ends_clause(above) and below[:1].islower():
             carried += 1
     return measured > 0 and carried / measured > LAYOUT.wrapped_share
 
@@ -327,7 +327,7 @@ def _wraps(block_lines: list[str], text: str, next_text: str | None, width: int)
                      default=0)
         width = widest or width
     room = (len(above) + 1 + len(text.split(" ", 1)[0])) / width
-    if not TERMINAL.search(above):
+    if not ends_clause(above):
         return room >= LAYOUT.wrap_full
     return room >= LAYOUT.wrap_full_sentence and not _looks_like_heading(text, next_text)
 
