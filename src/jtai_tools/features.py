@@ -24,11 +24,12 @@ span, so a tag only the model gave can still point at the words behind it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from spacy.attrs import IS_ALPHA, NORM
-from spacy.strings import StringStore
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 
 
@@ -74,6 +75,131 @@ def lemma_features(norms: Sequence[int], alphas: Sequence[int], strings: StringS
         before = i
     result.names = list(spans)
     return result
+
+
+@dataclass(slots=True)
+class WordRows:
+    """A finding's known word features as a model's weight rows, and the token span each
+    first covers (:meth:`span`; kept as columns of the doc's token offsets, since only
+    a few spans are ever asked for)."""
+
+    rows: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    base: int = 0  # the finding's first token in the doc
+
+    def span(self, k: int) -> tuple[int, int]:
+        """The finding's tokens that ``rows[k]``'s feature first covers."""
+        return self.starts[k] - self.base, self.ends[k] - self.base
+
+
+@dataclass(slots=True)
+class WordIndex:
+    """A model's word features by lemma hash, to find the weight rows of a doc's findings
+    from its token columns in a few array operations.
+
+    Tagging with a model needs only the rows of the features the model knows:
+    building a ``w:``/``b:`` name for every word and pair of a finding, then
+    looking each name up, was the tagger's largest cost. Here every token's
+    lemma hash is looked up at once in a sorted array (a word no feature names
+    is no word here, and ends a pair), and every pair by its two word numbers.
+    :meth:`rows` gives exactly the rows ``lemma_features(...).names`` would look
+    up, in the same order (so scores sum in the same order and are the same
+    floats), and each row's first token span.
+    """
+
+    hashes: np.ndarray  # sorted lemma hashes (uint64) of every lemma a known feature names
+    numbers: np.ndarray  # each hash's word number
+    unigrams: np.ndarray  # word number -> row of its ``w:`` feature, -1 for none (and for -1)
+    pairs: np.ndarray  # sorted keys first * words + second of the ``b:`` features
+    pair_rows: np.ndarray  # each key's row
+    size: int  # rows in the model (word and context features alike)
+
+    @classmethod
+    def of(cls, index: Mapping[str, int]) -> WordIndex:
+        """The index of a model's feature rows (``name -> row``).
+
+        A bigram name is split at each underscore: a lemma holding one makes
+        the name ambiguous, and every split gives the pair whose name it is,
+        just as the name itself would be looked up.
+        """
+        words: dict[int, int] = {}
+        unigram_rows: dict[int, int] = {}
+        bigrams: list[tuple[int, int, int]] = []
+
+        def number(lemma: str) -> int:
+            return words.setdefault(get_string_id(lemma), len(words))
+
+        for name, row in index.items():
+            if name.startswith("w:"):
+                unigram_rows[number(name[2:])] = row
+            elif name.startswith("b:"):
+                body = name[2:]
+                cut = body.find("_")
+                while cut >= 0:
+                    bigrams.append((number(body[:cut]), number(body[cut + 1:]), row))
+                    cut = body.find("_", cut + 1)
+        size = len(words)
+        hashes = np.fromiter(words, dtype=np.uint64, count=size)
+        order = np.argsort(hashes)
+        keys = np.array([first * size + second for first, second, _ in bigrams], dtype=np.int64)
+        by_key = np.argsort(keys, kind="stable")
+        return cls(hashes=hashes[order],
+                   numbers=np.arange(size, dtype=np.int64)[order],
+                   unigrams=np.array([*(unigram_rows.get(w, -1) for w in range(size)), -1],
+                                     dtype=np.int64),
+                   pairs=keys[by_key],
+                   pair_rows=np.array([row for _, _, row in bigrams], dtype=np.int64)[by_key],
+                   size=max(index.values(), default=-1) + 1)
+
+    def rows(self, norms: np.ndarray, alphas: np.ndarray, bounds: Sequence[tuple[int, int]]
+             ) -> list[WordRows]:
+        """The known word feature rows of each finding of a doc, in the order of
+        :func:`lemma_features`: by first occurrence, a word's unigram before the
+        pair it closes.
+
+        ``norms`` and ``alphas`` are the doc's ``NORM`` and ``IS_ALPHA``
+        columns; ``bounds`` each finding's first and past-last token.
+        """
+        count = len(norms)
+        finding = np.full(count, -1, dtype=np.int64)
+        for k, (start, end) in enumerate(bounds):
+            finding[start:end] = k
+        word = self._words(np.asarray(norms, dtype=np.uint64))
+        word[(np.asarray(alphas) == 0) | (finding < 0)] = -1
+        unigram = self.unigrams[word]
+        bigram = np.full(count, -1, dtype=np.int64)
+        closes = np.flatnonzero((word[1:] >= 0) & (word[:-1] >= 0)
+                                & (finding[1:] == finding[:-1])) + 1
+        bigram[closes] = self._pair_rows(word[closes - 1] * len(self.hashes) + word[closes])
+        # Position 2i is token i's unigram, 2i + 1 the pair it closes.
+        candidates = np.stack([unigram, bigram], axis=1).ravel()
+        owners = np.repeat(finding, 2)
+        valid = np.flatnonzero(candidates >= 0)
+        # First occurrences of each (finding, row): np.unique gives the first index of each.
+        _, first = np.unique(owners[valid] * self.size + candidates[valid], return_index=True)
+        kept = valid[np.sort(first)]
+        rows = candidates[kept]
+        token = kept // 2
+        starts = token - (kept % 2)
+        cuts = np.searchsorted(owners[kept], np.arange(len(bounds) + 1)).tolist()
+        rows_list, starts_list, ends_list = rows.tolist(), starts.tolist(), (token + 1).tolist()
+        return [WordRows(rows_list[a:b], starts_list[a:b], ends_list[a:b], start)
+                for (start, _), a, b in zip(bounds, cuts[:-1], cuts[1:], strict=True)]
+
+    def _words(self, norms: np.ndarray) -> np.ndarray:
+        """Each lemma hash's word number, -1 for one no feature names."""
+        if not len(self.hashes):
+            return np.full(len(norms), -1, dtype=np.int64)
+        found = np.minimum(np.searchsorted(self.hashes, norms), len(self.hashes) - 1)
+        return np.where(self.hashes[found] == norms, self.numbers[found], -1)
+
+    def _pair_rows(self, keys: np.ndarray) -> np.ndarray:
+        """Each pair key's ``b:`` row, -1 for a pair no feature names."""
+        if not len(self.pairs):
+            return np.full(len(keys), -1, dtype=np.int64)
+        found = np.minimum(np.searchsorted(self.pairs, keys), len(self.pairs) - 1)
+        return np.where(self.pairs[found] == keys, self.pair_rows[found], -1)
 
 
 #: A lemma's ``w:LEMMA``, the ``b:LEMMA`` that opens its bigrams and the ``_LEMMA`` that

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
+from .features import WordIndex
 
 FORMAT = "jtai-linear-model"
 FORMAT_VERSION = 1
@@ -79,6 +80,7 @@ class TaggerModel:
     path: str = ""
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _padded: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    _words: WordIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {name: i for i, name in enumerate(self.features)}
@@ -96,6 +98,14 @@ class TaggerModel:
     def rows(self, names: list[str]) -> list[int]:
         """The weight rows of the feature names the model knows (unknown ones are dropped)."""
         return [row for row in map(self._index.get, names) if row is not None]
+
+    @property
+    def word_index(self) -> WordIndex:
+        """The model's word features by lemma hash (built at first use: training and
+        loading do not need it)."""
+        if self._words is None:
+            self._words = WordIndex.of(self._index)
+        return self._words
 
     def scores(self, batch: list[list[int]]) -> np.ndarray:
         """Raw scores (findings × labels of every head) for each finding's feature rows."""
@@ -124,17 +134,17 @@ class TaggerModel:
         """Predictions for findings given as feature-name lists."""
         return self.decide(self.scores([self.rows(names) for names in batch]))
 
-    def top_features(self, names: list[str], head: str, label: str,
-                     prefixes: tuple[str, ...] = ("w:", "b:"), limit: int = 2) -> list[str]:
-        """The finding's features that weigh most for one label (positive weights only)."""
+    def top_rows(self, rows: list[int], head: str, label: str, limit: int = 2) -> list[int]:
+        """Which of ``rows`` (a finding's word feature rows) weigh most for one label:
+        their positions in ``rows``, positive weights only, ties by feature name."""
         spec = self.heads[head]
         column = spec.offset + spec.labels.index(label)
-        index = self._index
-        known = [n for n in names if n.startswith(prefixes) and n in index]
-        values = self.weights[[index[n] for n in known], column].tolist()
-        weighted = [(w, n) for w, n in zip(values, known, strict=True) if w > 0]
-        weighted.sort(key=lambda wn: (-wn[0], wn[1]))
-        return [n for _, n in weighted[:limit]]
+        values = self.weights[rows, column].tolist()
+        features = self.features
+        weighted = [(w, features[row], k)
+                    for k, (w, row) in enumerate(zip(values, rows, strict=True)) if w > 0]
+        weighted.sort(key=lambda entry: (-entry[0], entry[1]))
+        return [k for _, _, k in weighted[:limit]]
 
     # -- files ------------------------------------------------------------------
 
@@ -174,14 +184,17 @@ def _pick(head: Head, raw: np.ndarray) -> list[list[str]]:
     values = raw[:, head.columns]
     cut = float(np.log(head.threshold / (1.0 - head.threshold)))
     order = np.argsort(-values, axis=1, kind="stable")
-    keep = head.max_labels or len(head.labels)
+    chosen = np.take_along_axis(values, order, axis=1) >= cut
+    chosen[:, head.max_labels or len(head.labels):] = False
     labels = head.labels
-    picked: list[list[str]] = []
-    for row, ranked in zip(values.tolist(), order.tolist(), strict=True):
-        chosen = [labels[i] for i in ranked[:keep] if row[i] >= cut]
-        if not chosen and head.at_least_one:
-            chosen = [labels[ranked[0]]]
-        picked.append(chosen)
+    picked: list[list[str]] = [[] for _ in range(len(values))]
+    # Row-major: each finding's chosen labels come best first.
+    finding, rank = np.nonzero(chosen)
+    for i, label in zip(finding.tolist(), order[finding, rank].tolist(), strict=True):
+        picked[i].append(labels[label])
+    if head.at_least_one:
+        for i in np.flatnonzero(~chosen.any(axis=1)).tolist():
+            picked[i].append(labels[int(order[i, 0])])
     return picked
 
 

@@ -45,7 +45,7 @@ from .codebook import (
     load_codebook,
     load_polarity,
 )
-from .features import context_features, lemma_features
+from .features import WordRows, context_features, lemma_features
 from .model import Prediction, TaggerModel, default_model
 from .models import POLARITIES, Evidence, Finding, Report
 from .nlp import get_nlp, tagging_disabled
@@ -157,8 +157,9 @@ class Analysis:
     polarity: str
     cue_evidence: list[Evidence]
     fixed_polarity: str | None
-    features: list[str] = field(default_factory=list)
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    features: list[str] = field(default_factory=list)  # names, when featurizing for training
+    rows: list[int] = field(default_factory=list)  # the model's weight rows of its features
+    word_rows: WordRows = field(default_factory=WordRows)  # the word ones, with their spans
     words: Words = field(default_factory=lambda: Words([], [], [], []))
 
 
@@ -377,9 +378,11 @@ class Tagger:
             for finding, analysis in zip(findings, analyses, strict=True):
                 self._apply_rules(finding, analysis)
             return
-        predictions = self.model.predict([a.features for a in analyses])
+        model = self.model
+        predictions = model.decide(model.scores([a.rows for a in analyses]))
+        known = set(model.theme_ids)
         for finding, analysis, prediction in zip(findings, analyses, predictions, strict=True):
-            self._apply_model(finding, analysis, prediction)
+            self._apply_model(finding, analysis, prediction, known)
 
     def analyse(self, findings: list[Finding], inspection_type: str | None = None
                 ) -> list[Analysis]:
@@ -396,14 +399,28 @@ class Tagger:
         texts = [fold_case(f.text) for f in findings]
         spans = self._spans(texts)
         words = _words_of(spans)
+        word_rows = (self._word_rows(spans) if self.model is not None
+                     else [None] * len(spans))
         phrase_hits = self._span_hits(spans, (self._lemma, self._lower))
         narrative = [f.section_kind not in section_roles().polarity for f in findings]
         cue_hits = (self._span_hits(spans, (self._cues,)) if any(narrative)
                     else [[] for _ in spans])
         return [self._analyse(finding, folded, span, word, hits, cues, implied,
-                              default_agency, inspection_type)
-                for finding, folded, span, word, hits, cues
-                in zip(findings, texts, spans, words, phrase_hits, cue_hits, strict=True)]
+                              default_agency, inspection_type, rows)
+                for finding, folded, span, word, hits, cues, rows
+                in zip(findings, texts, spans, words, phrase_hits, cue_hits, word_rows,
+                       strict=True)]
+
+    def _word_rows(self, spans: list[Span]) -> list[WordRows]:
+        """The model's word feature rows of each span, from one lookup per doc."""
+        assert self.model is not None
+        index = self.model.word_index
+        found: list[WordRows] = []
+        for doc, first, starts in _docs_of(spans):
+            norms, alphas = doc.to_array([NORM, IS_ALPHA]).T
+            bounds = [(span.start, span.end) for span in spans[first:first + len(starts)]]
+            found.extend(index.rows(norms, alphas, bounds))
+        return found
 
     def _spans(self, texts: list[str]) -> list[Span]:
         """Each text as a span of a doc of many, tokenized as it would be on its own.
@@ -462,7 +479,8 @@ class Tagger:
 
     def _analyse(self, finding: Finding, folded: str, doc: Span, words: Words,
                  matched: list[Hit], cue_hits: list[Hit], implied: tuple[str, ...],
-                 default_agency: str | None, inspection_type: str | None) -> Analysis:
+                 default_agency: str | None, inspection_type: str | None,
+                 word_rows: WordRows | None) -> Analysis:
         """The rule tagger's verdicts on one finding, with its hits kept for the model."""
         text = finding.text
         phrase_hits = [h for h in matched if self._as_written(text, folded, words, h)]
@@ -486,13 +504,17 @@ class Tagger:
                             polarity=polarity, cue_evidence=cue_evidence, fixed_polarity=fixed,
                             words=words)
         if self.model is not None or self.featurize:
-            lemmas = lemma_features(words.norms, words.alphas, self.nlp.vocab.strings)
-            analysis.spans = lemmas.spans
-            analysis.features = lemmas.names + context_features(
+            context = context_features(
                 codebook_themes=[h.label for h in themes], salient_themes=salient,
                 agencies=[h.label for h in agencies], rule_polarity=polarity,
                 cues=[h.label for h in cues], section_kind=finding.section_kind,
                 inspection_type=inspection_type)
+            if self.featurize:
+                lemmas = lemma_features(words.norms, words.alphas, self.nlp.vocab.strings)
+                analysis.features = lemmas.names + context
+            if self.model is not None and word_rows is not None:
+                analysis.word_rows = word_rows
+                analysis.rows = word_rows.rows + self.model.rows(context)
         return analysis
 
     def _apply_rules(self, finding: Finding, analysis: Analysis) -> None:
@@ -507,13 +529,11 @@ class Tagger:
         evidence.extend(analysis.cue_evidence)
         self._set(finding, analysis.salient, agency_ids, analysis.polarity, evidence)
 
-    def _apply_model(self, finding: Finding, analysis: Analysis, prediction: Prediction) -> None:
+    def _apply_model(self, finding: Finding, analysis: Analysis, prediction: Prediction,
+                     known: set[str]) -> None:
         """The model's tags, each with evidence: codebook words where they match, else the
-        words that weighed most for that label."""
-        model = self.model
-        assert model is not None
+        words that weighed most for that label. ``known`` are the themes the model decides."""
         text, words = finding.text, analysis.words
-        known = set(model.theme_ids)
         themes = ({t for t in prediction.themes if t in known}
                   | {t for t in analysis.salient if t not in known})
         evidence: list[Evidence] = []
@@ -541,8 +561,9 @@ class Tagger:
         """The word features that weighed most for a model-only label, as hits on the doc."""
         assert self.model is not None
         group: Group = "theme" if head == "themes" else "polarity"
-        names = self.model.top_features(analysis.features, head, label)
-        return [Hit(group, label, *analysis.spans[n]) for n in names if n in analysis.spans]
+        word_rows = analysis.word_rows
+        picks = self.model.top_rows(word_rows.rows, head, label)
+        return [Hit(group, label, *word_rows.span(k)) for k in picks]
 
     def _set(self, finding: Finding, themes: Iterable[str], agencies: Iterable[str],
              polarity: str, evidence: list[Evidence]) -> None:
