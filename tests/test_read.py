@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 
 import pdfgen
-from jtai_tools.read import InputError, printable, read_document
+from jtai_tools.read import InputError, _RoundedValues, printable, read_document
 
 
 @pytest.fixture(scope="module")
@@ -306,3 +306,11 @@ def test_raised_footnote_numbers_go_and_printed_digits_stay(tmp_path: Path) -> N
         "Assessments under S47 for Year11 pupils",
         "Checks of the 2,000 records in 2023.",
     ]
+
+
+def test_remembered_rounding_is_round_and_keeps_the_sign_of_zero() -> None:
+    rounded = _RoundedValues()
+    values = [12.04, 12.05, 0.0, -0.0, -0.04, 71.95, 71.95, 1e-9, -1e-9]
+    assert [rounded[value] for value in values] == [round(value, 1) for value in values]
+    assert str(rounded[-0.0]) == "-0.0" and str(rounded[0.0]) == "0.0"
+    assert str(rounded[-1e-9]) == "-0.0"

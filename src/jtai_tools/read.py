@@ -546,6 +546,29 @@ _LOOSE_BOX_AT = _pdfium_function("FPDFText_GetLooseCharBox", ctypes.c_int, _ADDR
                                  _ADDRESS)
 
 
+class _RoundedValues(dict[float, float]):
+    """Points rounded to 0.1, remembered: ``_ROUNDED[x]`` is ``round(x, 1)``.
+
+    ``round`` costs several times a dict lookup, and a report prints its lines
+    at a few sizes, margins and line positions, so each is rounded once. Zero
+    is never kept: 0.0 and -0.0 are one key but round to different values.
+    The values are the same whatever was read before; past ``_MOST_ROUNDED``
+    the memory is cleared, so it stays small.
+    """
+
+    def __missing__(self, value: float) -> float:
+        rounded = round(value, 1)
+        if value:
+            if len(self) >= _MOST_ROUNDED:
+                self.clear()
+            self[value] = rounded
+        return rounded
+
+
+_MOST_ROUNDED = 1 << 16
+_ROUNDED = _RoundedValues()
+
+
 class _TextLayer:
     """One page's text layer, read a line at a time for the layout of each line's first letter.
 
@@ -607,10 +630,10 @@ class _TextLayer:
         text_x = None
         if offset and not raw_text[offset].isspace():
             _LOOSE_BOX_AT(self._address, char, self._box_address)
-            text_x = round(self.frame.place(self._box)[0], 1)
+            text_x = _ROUNDED[self.frame.place(self._box)[0]]
         # Fields in order, not by name: one line is built for every printed line.
-        return Line(text, self.page, round(_FONT_SIZE_AT(self._address, char), 1),
-                    self._is_bold(char), round(x0, 1), round(top, 1), self.height, text_x)
+        return Line(text, self.page, _ROUNDED[_FONT_SIZE_AT(self._address, char)],
+                    self._is_bold(char), _ROUNDED[x0], _ROUNDED[top], self.height, text_x)
 
     def _is_bold(self, char: int) -> bool:
         """Whether the glyph at ``char`` is set in a bold font, read once per font."""
