@@ -99,3 +99,19 @@ def test_a_data_file_of_grouped_fields_is_one_record(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(vocab, "read_toml", lambda name: tables)
     with pytest.raises(DataFileError, match=r"^data/limits.toml: a key is in two tables$"):
         data_record(ReadLimits, "limits.toml")
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "plain line", " plain line ", "two  spaces", "tab\there", "line\u2028break",
+    "vertical\x0btab", "no\u00a0break", "ideographic\u3000space", "thin\u2009space ",
+    "e\ufb00ective and \u201cquoted\u201d\u00a0 ", "\u00adsoft  hyphen\r", "  \x1c  ",
+])
+def test_normalised_chars_are_the_translation_with_one_space_between_words(text: str) -> None:
+    # The shortcuts (no translation when nothing would change, only a strip when no
+    # space folds) give what translating and splitting on every kind of space does.
+    translated = text.translate(str.maketrans({
+        **vocab.read_toml("characters.toml")["spaces"],
+        **vocab.read_toml("characters.toml")["print"]}))
+    if text.isascii() and "\t" not in text and "\r" not in text:
+        translated = text
+    assert vocab.normalise_chars(text) == " ".join(translated.split())

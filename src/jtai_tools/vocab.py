@@ -129,13 +129,18 @@ def normalise_chars(text: str) -> str:
     Quotes stay as printed: straight or curly is the report's choice. Most
     lines that are not ASCII only hold curly quotes or dashes, which the table
     leaves alone: a search for the table's characters is many times faster
-    than a translation that changes nothing.
+    than a translation that changes nothing. Most lines also have no space to
+    fold but at their ends; a printable text has no whitespace but the plain
+    space, so such a line is only stripped.
     """
     if text.isascii():
         if "\t" in text or "\r" in text:
             text = text.translate(_character_tables()[1])
     elif _printed_characters().search(text):
         text = text.translate(_character_tables()[1])
+    stripped = text.strip(" ")
+    if "  " not in stripped and stripped.isprintable():
+        return stripped
     return " ".join(text.split())
 
 

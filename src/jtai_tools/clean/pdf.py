@@ -118,7 +118,10 @@ class PdfCleaner:
                            text_x=line.text_x)
                 if rules and rows and rows[-1].page == row.page:
                     row.ruled = _rule_between(rules, rows[-1], row)
-                rows.extend(_cells_of(row, line) if line.runs and not row.bold else [row])
+                if line.runs and not row.bold:
+                    rows.extend(_cells_of(row, line))
+                else:
+                    rows.append(row)
         return _label_tables(_drop_contents(rows, self.vocab.contents))
 
     # ---- blocks ----------------------------------------------------------
