@@ -63,14 +63,10 @@ class PdfCleaner:
         body = self.body
         widest = body * LAYOUT.pitch_max_factor
         for page in self.raw.pages:
-            counts: Counter[float] = Counter()
-            for above, below in pairwise(page):
-                if above.size != body or below.size != body or above.top is None \
-                        or below.top is None:
-                    continue
-                gap = below.top - above.top
-                if 0 < gap < widest:
-                    counts[round(gap * 2) / 2] += 1
+            gaps = [below.top - above.top for above, below in pairwise(page)
+                    if above.size == body and below.size == body and above.top is not None
+                    and below.top is not None]
+            counts = Counter(round(gap * 2) / 2 for gap in gaps if 0 < gap < widest)
             if counts:
                 pitch, seen = counts.most_common(1)[0]
                 if seen >= LAYOUT.pitch_min_lines:
@@ -101,7 +97,7 @@ class PdfCleaner:
                 size = line.size or self.body
                 if margin and common.margin_key(line.text) in repeated:
                     continue
-                if furniture.match(text.rstrip()) or common.is_bare_marker(text):
+                if furniture.match(text) or common.is_bare_marker(text):  # text is stripped
                     continue
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
@@ -111,10 +107,11 @@ class PdfCleaner:
                 if footnote and size < self.body - LAYOUT.footnote_continue_drop:
                     continue
                 footnote = False
-                row = _Row(text=text, page=line.page, size=size, bold=bool(line.bold),
-                           x0=line.x0 if line.x0 is not None else 0.0,
-                           top=line.top if line.top is not None else 0.0,
-                           span=1 + line.text.count("\ufffe", 0, len(line.text) - 1),
+                # text, page, size, bold, x0, top, span in order: one row is built a line.
+                row = _Row(text, line.page, size, bool(line.bold),
+                           line.x0 if line.x0 is not None else 0.0,
+                           line.top if line.top is not None else 0.0,
+                           1 + line.text.count("\ufffe", 0, len(line.text) - 1),
                            text_x=line.text_x)
                 if rules and rows and rows[-1].page == row.page:
                     row.ruled = _rule_between(rules, rows[-1], row)
@@ -225,19 +222,21 @@ class PdfCleaner:
                 and row.size < self.body - LAYOUT.small_print_drop:
             return False
         ended = common.ends_clause(block.text)
-        starts_lower = bool(common.LOWER_START.match(row.text))
+        # Whether the row starts in lower case, and the page's pitch, are looked up
+        # only where they decide: most rows plainly carry on the paragraph above.
         if row.page == prev.page:
             gap = row.top - prev.top - (prev.span - 1) * row.size * LAYOUT.span_pitch_factor
-            if abs(row.top - prev.top) < 1 and row.x0 > prev.x0 and not ended and starts_lower:
+            if abs(row.top - prev.top) < 1 and row.x0 > prev.x0 and not ended \
+                    and _starts_lower(row):
                 return True  # the rest of a printed line that the reader split at a wide gap
             if gap <= 0 or gap > row.size * LAYOUT.paragraph_gap_factor:
                 # A new paragraph, unless it is a column or gap artefact in mid-sentence.
-                return gap > 0 and not ended and starts_lower \
+                return gap > 0 and not ended and _starts_lower(row) \
                     and gap < row.size * LAYOUT.column_gap_factor
-            pitch = self.pitch.get(row.page)
-            if ended and pitch is not None and row.size == prev.size == self.body \
-                    and gap > pitch + LAYOUT.pitch_slack:
-                return False  # a sentence ends the line and a wider gap follows
+            if ended and row.size == prev.size == self.body:
+                pitch = self.pitch.get(row.page)
+                if pitch is not None and gap > pitch + LAYOUT.pitch_slack:
+                    return False  # a sentence ends the line and a wider gap follows
             if block.kind != "item":
                 return True
             if cont_x < 0:
@@ -252,7 +251,7 @@ class PdfCleaner:
             indent = cont_x if cont_x > 0 else state.hang_x or first_x + LAYOUT.sub_item_indent
             return abs(row.x0 - indent) < LAYOUT.x_tolerance \
                 and row.x0 > first_x + LAYOUT.hanging_indent
-        return starts_lower
+        return _starts_lower(row)
 
 
 @dataclass(slots=True)
@@ -265,6 +264,11 @@ class _OpenBlock:
     hang_x: float | None = None  # where an item's text starts after its bullet, when known
     prev: _Row | None = None  # the row before
     level0_x: float | None = None  # x0 of the latest top-level item marker
+
+
+def _starts_lower(row: _Row) -> bool:
+    """Whether the row starts in lower case (or with an opening bracket or quote): mid-sentence."""
+    return bool(common.LOWER_START.match(row.text))
 
 
 def _margin_flags(page: list[Line]) -> list[bool]:
