@@ -130,12 +130,10 @@ class PdfCleaner:
         headings ("1. Children who need help and protection") are bold,
         list items are not.
         """
-        words = row.text.count(" ") + 1
-        if words > LAYOUT.heading_max_words or (marker is not None and not row.bold):
-            return False
-        if row.bold:
-            return True
-        return row.size >= self.body + LAYOUT.heading_size_gain
+        if not row.bold:  # body print, as most rows: words are not counted
+            return marker is None and row.size >= self.body + LAYOUT.heading_size_gain \
+                and row.text.count(" ") < LAYOUT.heading_max_words
+        return row.text.count(" ") < LAYOUT.heading_max_words
 
     def blocks(self) -> list[Block]:
         """The document's blocks: table cells, headings, list items and paragraphs."""
