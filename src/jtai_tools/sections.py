@@ -226,8 +226,13 @@ def _is_group_label(blocks: list[Block], index: int) -> bool:
             or blocks[index + 1].kind != "item":
         return False
     text = block.text
-    return (len(_WORD.findall(text)) <= GROUP_LABEL_WORDS and text[:1].isupper()
-            and not _SENTENCE_MARK.search(text[-1:]) and not text.endswith(","))
+    return (text[:1].isupper() and not _SENTENCE_MARK.search(text[-1:])
+            and not text.endswith(",") and _at_most_words(text, GROUP_LABEL_WORDS))
+
+
+def _at_most_words(text: str, most: int) -> bool:
+    """Whether the text has at most ``most`` words; splits no further than it needs to."""
+    return len(text.split(None, most)) <= most
 
 
 def _label_text(text: str) -> str:
@@ -323,7 +328,15 @@ def build_findings(sections: list[Section]) -> list[Finding]:
 
 
 _BOUNDARY = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+(?=[\"'\u2018\u201c(\[]?[A-Z0-9£])")
-_LAST_WORD = re.compile(r"(\S+)$")
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The run of non-space characters ending at ``end`` (not before ``start``).
+
+    ``rsplit`` from the right reads only that word, where a ``\\S+$`` search
+    would try every word of the sentence before it.
+    """
+    return text[start:end].rsplit(None, 1)[-1]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -338,10 +351,9 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start:match.start() + 1]
-        word = _LAST_WORD.search(before)
-        if word and match.group()[0] == ".":
-            token = word.group(1).rstrip(".").lstrip("(\"'\u2018\u201c").lower()
+        if text[match.start()] == ".":
+            token = _last_word(text, start, match.start() + 1)
+            token = token.rstrip(".").lstrip("(\"'\u2018\u201c").lower()
             if token in abbreviations or (len(token) == 1 and token.isalpha()):
                 continue
         sentence = text[start:match.end()].strip()
@@ -374,8 +386,8 @@ LABEL_WORDS = 8
 
 def _is_label(paragraph: str) -> bool:
     """A short line without a sentence end ("Quality of practice"): a label, not a finding."""
-    return (len(_WORD.findall(paragraph)) <= LABEL_WORDS and paragraph[:1].isupper()
-            and not _SENTENCE_MARK.search(paragraph))
+    return (paragraph[:1].isupper() and not _SENTENCE_MARK.search(paragraph)
+            and _at_most_words(paragraph, LABEL_WORDS))
 
 
 _SENTENCE_MARK = re.compile(r"[.!?:;]")
