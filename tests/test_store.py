@@ -170,6 +170,56 @@ def test_schema_2_database_is_migrated_with_sortable_dates(db_path: Path) -> Non
         assert store.integrity_check() == "ok"
 
 
+def _search_index_is_sound(conn: sqlite3.Connection) -> bool:
+    """FTS5's own check of the index against the findings it indexes (raises when not)."""
+    conn.execute("INSERT INTO findings_fts (findings_fts, rank) VALUES ('integrity-check', 1)")
+    return True
+
+
+def _indexed(conn: sqlite3.Connection, word: str) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT rowid FROM findings_fts WHERE findings_fts MATCH ? ORDER BY rowid", (word,))]
+
+
+def test_every_finding_is_indexed_once_through_saves_updates_and_deletes(db_path: Path) -> None:
+    reports = sample_reports()
+    with Store(db_path) as store:
+        for report in reports:
+            store.save(report)
+        store.save(_changed(reports[0], sha256="another-content"))
+        store.delete(reports[1].id)
+        conn = store.conn
+        assert _search_index_is_sound(conn)
+        texts = dict(conn.execute("SELECT id, text FROM findings"))
+        count = conn.execute("SELECT COUNT(*) FROM findings_fts").fetchone()[0]
+        assert count == len(texts) > 0
+        word = next(iter(texts.values())).split()[0]
+        assert _indexed(conn, f'"{word}"') == sorted(
+            i for i, t in texts.items() if word.lower() in t.lower())
+
+
+def test_schema_5_database_drops_the_insert_trigger_and_keeps_its_index(db_path: Path) -> None:
+    reports = sample_reports()
+    with Store(db_path) as store:
+        store.save(reports[0])
+    conn = sqlite3.connect(db_path)  # version 5 indexed findings by a trigger
+    conn.execute("CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN"
+                 " INSERT INTO findings_fts(rowid, text) VALUES (new.id, new.text); END")
+    conn.execute("UPDATE reports SET record_sha256 = 'a digest of the JSON rows'")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        triggers = [r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+        assert triggers == ["findings_fts_delete"]
+        assert store.save(reports[0]) == "unchanged"  # the digest was computed again
+        assert store.save(reports[1]) == "stored"
+        assert _search_index_is_sound(store.conn)
+        assert store.conn.execute("SELECT COUNT(*) FROM findings_fts").fetchone()[0] == \
+            len(reports[0].findings) + len(reports[1].findings)
+
+
 def test_list_sub_headings_round_trip(db_path: Path) -> None:
     report = copy_module.deepcopy(sample_reports()[0])
     section = next(s for s in report.sections if s.items)

@@ -3,11 +3,12 @@
 One row per report in ``reports``, with its ``sections``, ``findings``,
 ``finding_themes``, ``finding_agencies`` and ``finding_evidence`` in their own
 tables so that comparisons and theme tables are SQL aggregations rather than
-Python loops. ``findings_fts`` is an FTS5 index over finding text (kept in
-step with ``findings`` by triggers). ``source_history`` records every source
-file content (sha256) that produced a report, and when it was first and last
-seen, so re-extracting an updated report replaces the record but keeps its
-history.
+Python loops. ``findings_fts`` is an FTS5 index over finding text, kept in
+step with ``findings``: each report's findings are indexed in the transaction
+that stores them, and a trigger removes deleted findings from the index.
+``source_history`` records every source file content (sha256) that produced a
+report, and when it was first and last seen, so re-extracting an updated report
+replaces the record but keeps its history.
 
 Robustness: the database runs in WAL mode with a busy timeout, and each
 :meth:`Store.save` is one ``BEGIN IMMEDIATE`` transaction, so several
@@ -49,7 +50,7 @@ T = TypeVar("T")
 DEFAULT_DB = Path("jtai.db")
 
 #: Bumped whenever the schema changes; older databases are migrated on open.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -150,12 +151,12 @@ CREATE TABLE IF NOT EXISTS source_history (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS source_history_sha ON source_history(sha256);
 
+-- findings are indexed by the store itself, one statement per report (_write_rows):
+-- an insert trigger, run once a finding, costs the batch about as much CPU again
+-- as every other insert together
 CREATE VIRTUAL TABLE IF NOT EXISTS findings_fts USING fts5(
     text, content='findings', content_rowid='id', tokenize='porter unicode61'
 );
-CREATE TRIGGER IF NOT EXISTS findings_fts_insert AFTER INSERT ON findings BEGIN
-    INSERT INTO findings_fts(rowid, text) VALUES (new.id, new.text);
-END;
 CREATE TRIGGER IF NOT EXISTS findings_fts_delete AFTER DELETE ON findings BEGIN
     INSERT INTO findings_fts(findings_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
@@ -235,7 +236,7 @@ def ensure_schema(conn: sqlite3.Connection, path: str | Path = "") -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:  # another process created it meanwhile
             return
-        if version in (2, 3, 4):  # the same tables, a few columns short: filled in place
+        if version in (2, 3, 4, 5):  # the same tables, a few columns short: filled in place
             _migrate_in_place(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
@@ -267,7 +268,9 @@ def _statements(script: str) -> list[str]:
 
 #: Columns added since schema version 2, per table, with their types: version 3
 #: added the reports' sortable date, its source and the lead inspector, version 4
-#: the sub-heading of each list item, version 5 the copyright year.
+#: the sub-heading of each list item, version 5 the copyright year. Version 6
+#: added no column: it indexes findings without an insert trigger (see
+#: :data:`_SCHEMA`) and serialises the record digest anew.
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reports", "sort_date", "TEXT"),
     ("reports", "date_source", "TEXT"),
@@ -290,8 +293,8 @@ def _add_report_columns(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_in_place(conn: sqlite3.Connection) -> None:
-    """Versions 2 and 3 to the current one: add the columns since (see
-    :data:`_ADDED_COLUMNS`).
+    """Versions 2 to 5 to the current one: add the columns since (see
+    :data:`_ADDED_COLUMNS`) and drop the findings' insert trigger.
 
     No table changes otherwise, so only the reports' rows are updated
     (the sortable date derived from the stored date and fieldwork, and the
@@ -300,6 +303,7 @@ def _migrate_in_place(conn: sqlite3.Connection) -> None:
     """
     _add_report_columns(conn)
     conn.execute("DROP INDEX IF EXISTS reports_area")
+    conn.execute("DROP TRIGGER IF EXISTS findings_fts_insert")  # the store indexes them now
     for statement in _statements(_SCHEMA):
         conn.execute(statement)
     for report in load_reports(conn, None):
@@ -454,7 +458,11 @@ def _write_rows(conn: sqlite3.Connection, rows: ReportRows, now: str) -> None:
 
     Findings are given ids explicitly, one past the largest stored, in report
     order: the ids SQLite would give them one insert at a time, so that every
-    table can be written with one ``executemany``.
+    table can be written with one ``executemany``. The rows name a finding by
+    its position; the statements add the first id to it (an integer written
+    into the SQL), so the rows go to SQLite as they came from the worker,
+    never built again in Python. The findings' text is indexed for search
+    by one statement at the end.
     """
     conn.execute(
         "INSERT INTO reports (id, area, area_full_name, inspection_type, date, sort_date,"
@@ -469,22 +477,25 @@ def _write_rows(conn: sqlite3.Connection, rows: ReportRows, now: str) -> None:
         " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.sections)
     if not rows.findings:
         return
-    first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM findings").fetchone()[0]
+    first = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM findings").fetchone()[0])
     conn.executemany(
         "INSERT INTO findings (id, report_id, position, section_kind, section_heading,"
-        " finding_index, text, polarity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(first + row[1], *row) for row in rows.findings])
+        f" finding_index, text, polarity) VALUES (?2 + {first}, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rows.findings)
     conn.executemany(
         "INSERT OR IGNORE INTO finding_themes (finding_id, theme, position, evidence,"
-        " report_id, polarity) VALUES (?, ?, ?, ?, ?, ?)",
-        [(first + row[0], *row[1:]) for row in rows.themes])
+        f" report_id, polarity) VALUES (?1 + {first}, ?2, ?3, ?4, ?5, ?6)",
+        rows.themes)
     conn.executemany(
-        "INSERT OR IGNORE INTO finding_agencies (finding_id, agency, position) VALUES (?, ?, ?)",
-        [(first + row[0], *row[1:]) for row in rows.agencies])
+        "INSERT OR IGNORE INTO finding_agencies (finding_id, agency, position)"
+        f" VALUES (?1 + {first}, ?2, ?3)",
+        rows.agencies)
     conn.executemany(
         'INSERT INTO finding_evidence (finding_id, position, label, kind, text, start, "end")'
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(first + row[0], *row[1:]) for row in rows.evidence])
+        f" VALUES (?1 + {first}, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rows.evidence)
+    conn.execute("INSERT INTO findings_fts (rowid, text)"
+                 " SELECT id, text FROM findings WHERE report_id = ?", (rows.id,))
 
 
 def _note_source(conn: sqlite3.Connection, report: Report | ReportRows, now: str) -> None:
