@@ -86,6 +86,8 @@ class PdfCleaner:
         """The printed lines that are report text: furniture, footnotes and contents pages gone."""
         repeated = self._margin_keys()
         furniture = self.vocab.furniture
+        footnote_size = self.body * LAYOUT.footnote_size_share
+        footnote_continues = self.body - LAYOUT.footnote_continue_drop
         rows: list[_Row] = []
         for page, in_margin in zip(self.raw.pages, self.in_margin, strict=True):
             footnote = False
@@ -101,10 +103,10 @@ class PdfCleaner:
                     continue
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
-                if size < self.body * LAYOUT.footnote_size_share and text[:1].isdigit():
+                if size < footnote_size and text[:1].isdigit():
                     footnote = True
                     continue
-                if footnote and size < self.body - LAYOUT.footnote_continue_drop:
+                if footnote and size < footnote_continues:
                     continue
                 footnote = False
                 # text, page, size, bold, x0, top, span in order: one row is built a line.
