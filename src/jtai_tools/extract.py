@@ -415,6 +415,15 @@ def _how_it_ended(exitcode: int | None) -> str:
 _worker_memory: int | None = None
 
 
+#: The garbage collector's thresholds in a worker: a youngest generation of 20,000
+#: allocations rather than 700. Extraction makes millions of short-lived objects
+#: (lines, tokens, hits), nearly none in reference cycles, so the default thresholds
+#: ran collections that found almost nothing: about 6% of a worker's time, measured
+#: on 130 reports of the development pool. The cycles there are still collected, a
+#: little later, within the worker's memory limit.
+WORKER_GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def _limit_worker(max_memory: int) -> None:
     """Start a worker: ignore Ctrl-C (the batch handles it), freeze what it inherits and cap
     its address space.
@@ -431,6 +440,7 @@ def _limit_worker(max_memory: int) -> None:
     # as long as the worker: frozen, the garbage collector no longer walks it at every
     # full collection, which cost a tenth of the extraction.
     gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
     limit = _mapped_bytes() + max_memory
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
