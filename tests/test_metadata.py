@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +17,10 @@ import pytest
 
 from conftest import FIXTURES, GOLD, REPORTS
 from jtai_tools.metadata import (
+    _after_leading_boundary,
+    _config,
+    _Pattern,
+    _Text,
     area_aliases,
     known_areas,
     parse_date,
@@ -513,3 +518,40 @@ def test_looked_after_children_inspection_of_2012_is_its_own_type(tmp_path: Path
 def test_copyright_year_is_read_where_printed(fixture: str, year: int | None) -> None:
     meta = read_metadata(read_document(FIXTURES / fixture), [], [])
     assert meta.copyright_year == year
+
+
+# --- patterns that open with a word boundary ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        (r"\bCQC\b", "HMICQC and CQC"),
+        (r"\bCQC\b", "HMICQC only"),
+        (r"(?i)\binspectors? from\b", "subinspectors from; Inspectors from the CQC"),
+        (r"\bBetween (?=\d)", "ABetween 1, Between May, Between 2 and 3"),
+        (r"(?i)\blead to (?P<what>\w+) outcomes\b|\btypically\b",
+         "mislead to good outcomes; typically"),
+    ],
+)
+def test_a_pattern_opening_with_a_word_boundary_finds_what_re_finds(source: str,
+                                                                    text: str) -> None:
+    found, expected = _Pattern(source).search(text), re.search(source, text)
+    assert (found and (found.span(), found.groupdict())) == \
+        (expected and (expected.span(), expected.groupdict()))
+
+
+def test_every_data_file_pattern_finds_what_re_finds_in_the_sample_reports() -> None:
+    config = _config()
+    patterns = [*config.published, *config.fieldwork, *config.involvement,
+                *(p for _, ps in config.bodies for p in ps), *config.focus_patterns,
+                *(p for t in config.types for p in (*t.titles, *t.phrases)),
+                *(p for p, _ in config.not_inspection), *config.lead_inspector]
+    assert any(_after_leading_boundary(p.pattern.pattern) for p in patterns)
+    for path in sorted((REPORTS / "pdf").glob("*.pdf"))[::6]:
+        raw = read_document(path)
+        for text in (_Text(raw, config.head_chars).head, _Text(raw, config.head_chars).full):
+            for pattern in patterns:
+                found, expected = pattern.search(text), pattern.pattern.search(text)
+                assert (found and found.span()) == (expected and expected.span()), \
+                    (path.name, pattern.pattern.pattern)

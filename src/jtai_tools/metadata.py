@@ -74,13 +74,59 @@ _PAREN_RE = re.compile(r"\s*\([^()]*\)")
 # Data files
 
 
+class _Pattern:
+    """A pattern of the data file: :meth:`search` finds what ``re.Pattern.search`` finds.
+
+    Python's engine skips to a pattern's literal prefix with a fast scan, but
+    a pattern that opens with a word boundary (``\\bCQC\\b``) has none, and
+    every position of the text is tried instead: some twenty times slower
+    over a report's opening. Such a pattern is searched for without its
+    leading ``\\b`` and matched whole only where that is found. Wherever the
+    whole pattern matches, so does the rest of it, and a match at a position
+    reads the text before it, so the first match found is the same.
+    """
+
+    __slots__ = ("_rest", "pattern")
+
+    def __init__(self, source: str) -> None:
+        self.pattern = re.compile(source)
+        rest = _after_leading_boundary(source)
+        self._rest = re.compile(rest) if rest is not None else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The first match in ``text``, or ``None``."""
+        if self._rest is None:
+            return self.pattern.search(text)
+        start = 0
+        while (candidate := self._rest.search(text, start)) is not None:
+            found = self.pattern.match(text, candidate.start())
+            if found is not None:
+                return found
+            start = candidate.start() + 1
+        return None
+
+
+def _after_leading_boundary(source: str) -> str | None:
+    """The pattern without the ``\\b`` it opens with (after its flags), else ``None``.
+
+    Not when a quantifier or an alternative follows the ``\\b``: the rest
+    would not be a pattern, or would match everywhere.
+    """
+    flags = re.match(r"\(\?[a-z]+\)", source)
+    head = flags.group() if flags else ""
+    rest = source[len(head) + 2:]
+    if source.startswith("\\b", len(head)) and rest[:1] not in ("*", "+", "?", "{", "|", ""):
+        return head + rest
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _TypeSignature:
     """How one inspection type is recognised: its titles, else its signature phrases."""
 
     type: str
-    titles: tuple[re.Pattern[str], ...]
-    phrases: tuple[re.Pattern[str], ...]
+    titles: tuple[_Pattern, ...]
+    phrases: tuple[_Pattern, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +144,30 @@ class _Config:
 
     head_chars: int
     types: tuple[_TypeSignature, ...]
-    not_inspection: tuple[tuple[re.Pattern[str], str], ...]
+    not_inspection: tuple[tuple[_Pattern, str], ...]
     drop_suffixes: tuple[str, ...]
     lookup_prefixes: tuple[str, ...]
     lookup_suffixes: tuple[str, ...]
-    published: tuple[re.Pattern[str], ...]
+    published: tuple[_Pattern, ...]
     letter_date_lines: int
-    fieldwork: tuple[re.Pattern[str], ...]
+    fieldwork: tuple[_Pattern, ...]
     fieldwork_window: int
     closing: tuple[str, ...]
     closing_lines: int
-    involvement: tuple[re.Pattern[str], ...]
-    bodies: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
-    focus_patterns: tuple[re.Pattern[str], ...]
+    involvement: tuple[_Pattern, ...]
+    bodies: tuple[tuple[str, tuple[_Pattern, ...]], ...]
+    focus_patterns: tuple[_Pattern, ...]
     focus_drop_prefixes: tuple[str, ...]
     grades: dict[str, str]
     labels: dict[str, tuple[_Label, ...]]
-    outcomes: dict[str, tuple[tuple[re.Pattern[str], str], ...]]
-    lead_inspector: tuple[re.Pattern[str], ...]
+    outcomes: dict[str, tuple[tuple[_Pattern, str], ...]]
+    lead_inspector: tuple[_Pattern, ...]
     copyright: re.Pattern[str]
 
 
-def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+def _compile_all(patterns: list[str]) -> tuple[_Pattern, ...]:
     """The patterns compiled as written (they carry their own flags)."""
-    return tuple(re.compile(p) for p in patterns)
+    return tuple(_Pattern(p) for p in patterns)
 
 
 @lru_cache(maxsize=1)
@@ -141,14 +187,14 @@ def _config() -> _Config:
         for kind, rows in judgements["labels"].items()
     }
     outcomes = {
-        kind: tuple((re.compile(row["pattern"]), row["outcome"]) for row in rows)
+        kind: tuple((_Pattern(row["pattern"]), row["outcome"]) for row in rows)
         for kind, rows in judgements["outcomes"].items()
     }
     lead = data["lead_inspector"]
     return _Config(
         copyright=re.compile(data["copyright"]["pattern"]),
         lead_inspector=tuple(
-            re.compile(p.replace("{name}", lead["name"]).replace("{wrapped_name}",
+            _Pattern(p.replace("{name}", lead["name"]).replace("{wrapped_name}",
                                                                  lead["wrapped_name"]))
             for p in lead["patterns"]),
         head_chars=int(data["head_chars"]),
@@ -161,7 +207,7 @@ def _config() -> _Config:
             for row in data["types"]
         ),
         not_inspection=tuple(
-            (re.compile(row["pattern"]), row["reason"]) for row in data["not_inspection"]
+            (_Pattern(row["pattern"]), row["reason"]) for row in data["not_inspection"]
         ),
         drop_suffixes=tuple(data["names"]["drop_suffixes"]),
         lookup_prefixes=tuple(data["names"]["lookup_prefixes"]),
