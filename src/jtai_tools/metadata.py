@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .clean import strip_markup
 from .models import Area, Block, Fieldwork, Metadata, RawDocument, Section
@@ -323,13 +323,11 @@ class _Text:
     """The document's words in the forms the readers below need.
 
     ``head`` (the opening text, normalised) is built at once; ``full`` (the
-    whole document) only when a reader needs it, as few do.
+    whole document) and ``first_lines`` only when a reader needs them, as few do.
     """
 
     def __init__(self, raw: RawDocument, head_chars: int) -> None:
         self._raw = raw
-        first_page = raw.pages[0] if raw.pages else []
-        self.first_lines = [_plain_line(line.text) for line in first_page[:_FIRST_LINES]]
         lines: list[str] = []
         size = 0
         for page in raw.pages:
@@ -345,7 +343,12 @@ class _Text:
             break
         self.head = _dates_spelled(_join(lines))[:head_chars]
         self._head_lines = lines
-        self._full: str | None = None
+
+    @cached_property
+    def first_lines(self) -> list[str]:
+        """The lines at the top of the first page, plain (where a letter prints its date)."""
+        first_page = self._raw.pages[0] if self._raw.pages else []
+        return [_plain_line(line.text) for line in first_page[:_FIRST_LINES]]
 
     @property
     def head_lines(self) -> list[str]:
@@ -355,21 +358,25 @@ class _Text:
     def after_last(self, headings: tuple[str, ...], count: int) -> str:
         """``count`` lines (normalised) after the last line opening with a heading.
 
-        Headings are tried in order; the first one present wins.
+        Headings are tried in order; the first one present wins. A heading the
+        text does not hold anywhere costs one substring search, not a test of
+        every line.
         """
-        lines = [line.text.lstrip(" #*") for page in self._raw.pages for line in page]
+        lines = [line.text for page in self._raw.pages for line in page]
+        every = "\n".join(lines)
         for heading in headings:
+            if heading not in every:
+                continue
             for index in range(len(lines) - 1, -1, -1):
-                if lines[index].startswith(heading):
-                    return _join(lines[index : index + count])
+                if lines[index].lstrip(" #*").startswith(heading):
+                    return _join(line.lstrip(" #*") for line in lines[index : index + count])
         return ""
 
-    @property
+    @cached_property
     def full(self) -> str:
-        if self._full is None:
-            self._full = _join(line.text for page in self._raw.pages for line in page
-                               if not _PAGE_NUMBER_RE.match(line.text))
-        return self._full
+        """The whole document normalised, without the lines that are only a page number."""
+        return _join(line.text for page in self._raw.pages for line in page
+                     if not _PAGE_NUMBER_RE.match(line.text))
 
 
 def _strip_markup(text: str) -> str:
@@ -400,9 +407,9 @@ def _join(lines: Iterable[str]) -> str:
 def _dates_spelled(text: str) -> str:
     """Dates spelled one way: UK numeric dates ("25/11/2016") with the month's name,
     and "the 15 and 16 of May" without the "of"."""
-    if "/" in text:
+    if "/" in text and _NUMERIC_DATE_HINT.search(text):
         text = _NUMERIC_DATE_RE.sub(_spelled_date, text)
-    if " of " in text:
+    if " of " in text and _DAY_OF_MONTH_HINT.search(text):
         text = _DAY_OF_MONTH_RE.sub(r"\1 \2", text)
     return text
 
@@ -411,6 +418,12 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
                 "September", "October", "November", "December")
 _NUMERIC_DATE_RE = re.compile(r"\b([0-3]?\d)/([01]?\d)/((?:19|20)\d\d)\b")
 _DAY_OF_MONTH_RE = re.compile(rf"\b({_DAY})\s+of\s+({_MONTH})", re.IGNORECASE)
+#: A part of every match of each pattern above, looked for first: most texts
+#: hold neither, and these open with a literal "/" or a digit, which the engine
+#: skips to quickly, where the patterns open with a word boundary and make it
+#: try every position of the text.
+_NUMERIC_DATE_HINT = re.compile(r"/[01]?\d/(?:19|20)\d\d")
+_DAY_OF_MONTH_HINT = re.compile(rf"\d(?:st|nd|rd|th)?\s+of\s+{_MONTH}", re.IGNORECASE)
 
 
 def _spelled_date(match: re.Match[str]) -> str:
