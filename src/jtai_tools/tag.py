@@ -214,6 +214,9 @@ class Tagger:
         self._add_vocabulary()
         self._add_anchors()
         self._add_cues()
+        if self.model is not None:
+            # Built here, before a batch's workers fork and share it, not once in each.
+            _ = self.model.word_index
 
     # -- building ---------------------------------------------------------------
 
