@@ -14,11 +14,11 @@ import re
 import sys
 from pathlib import Path
 
+from jtai_tools.models import POLARITIES
 from jtai_tools.vocab import section_roles
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT.parent / "shared" / "themes.md"
-POLARITIES = {"concern", "strength", "mixed", "neutral"}
 #: List section kind -> the polarity its items take (data/sections.toml).
 LIST_SECTIONS = section_roles().polarity
 
