@@ -9,8 +9,10 @@ Three timings over the same PDFs (default: every PDF in REPORTS/pdf):
 3. pdfplumber: ``page.extract_text()`` on every page.
 
 Targets: jtai <= 3x the baseline, and pdfplumber >= 10x jtai. Each figure is
-the best of ``--repeat`` runs (machines are noisy). Also prints pages/s and
-the throughput of a parallel batch with ``--jobs``.
+the best of ``--repeat`` runs (machines are noisy). Also prints pages/s, the
+throughput of a parallel batch with ``--jobs``, and the CPU seconds of each
+stage of the pipeline (read, clean, sections, metadata, findings, tagging, the
+store's rows) against the baseline's: where the time beyond the bare tools goes.
 
     python benchmarks/bench_extract.py --reports ../shared/reports [--json]
 """
@@ -28,7 +30,12 @@ import pdfplumber
 import pypdfium2 as pdfium
 import spacy
 
+from jtai_tools.clean import clean_document
 from jtai_tools.extract import active_tagger, extract_batch, extract_file
+from jtai_tools.metadata import read_metadata
+from jtai_tools.read import read_document
+from jtai_tools.sections import build_findings, split_sections
+from jtai_tools.store import report_rows
 
 BASELINE_LIMIT = 3.0
 PDFPLUMBER_MIN = 10.0
@@ -64,6 +71,50 @@ def baseline(files: list[Path]) -> int:
 def jtai(files: list[Path]) -> int:
     """The full extraction pipeline in this process; returns findings."""
     return sum(len(extract_file(file).findings) for file in files)
+
+
+def stage_cpu(files: list[Path]) -> dict[str, float]:
+    """CPU seconds of each stage of the pipeline over ``files``, in one process.
+
+    The stages are called one after the other as :func:`extract_file` calls
+    them; the store's rows (built in the worker in a batch) close the list,
+    timed on the report :func:`extract_file` gives (not counted again).
+    """
+    tagger = active_tagger()
+    seconds = dict.fromkeys(("read", "clean", "sections", "metadata", "findings", "tag",
+                             "rows"), 0.0)
+
+    def timed(stage: str, start: float) -> float:
+        now = time.process_time()
+        seconds[stage] += now - start
+        return now
+
+    for file in files:
+        start = time.process_time()
+        raw = read_document(file)
+        start = timed("read", start)
+        blocks = clean_document(raw)
+        start = timed("clean", start)
+        sections = split_sections(blocks)
+        start = timed("sections", start)
+        meta = read_metadata(raw, blocks, sections)
+        start = timed("metadata", start)
+        findings = build_findings(sections)
+        start = timed("findings", start)
+        tagger.tag(findings, inspection_type=meta.inspection_type)
+        timed("tag", start)
+        report = extract_file(file)
+        start = time.process_time()
+        report_rows(report)
+        timed("rows", start)
+    return seconds
+
+
+def baseline_cpu(files: list[Path]) -> float:
+    """CPU seconds of :func:`baseline` over ``files``."""
+    start = time.process_time()
+    baseline(files)
+    return time.process_time() - start
 
 
 def plumber(files: list[Path]) -> int:
@@ -115,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["jtai_pages_per_s"] = pages / figures["jtai_s"]
     figures["jtai_over_baseline"] = figures["jtai_s"] / figures["baseline_s"]
     batch = best_of(1, lambda: list(extract_batch(files, jobs=args.jobs)))
+    floor_cpu = baseline_cpu(files)
+    stages = stage_cpu(files)
+    figures["baseline_cpu_s"] = floor_cpu
+    figures.update({f"cpu_{stage}_s": value for stage, value in stages.items()})
     figures[f"batch_jobs{args.jobs}_s"] = batch
     if not args.skip_pdfplumber:
         figures["pdfplumber_s"] = best_of(1, lambda: plumber(files))
@@ -134,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jtai extract, batch with {args.jobs} workers: {batch:.2f} s")
         if not args.skip_pdfplumber:
             print(f"pdfplumber extract_text: {figures['pdfplumber_s']:.2f} s")
+        print(f"CPU seconds by stage, one process (baseline {floor_cpu:.2f} s): " + ", ".join(
+            f"{stage} {value:.2f} ({value / floor_cpu:.2f}x)" for stage, value in stages.items())
+            + f"; all {sum(stages.values()):.2f} ({sum(stages.values()) / floor_cpu:.2f}x)")
         print(f"ratio jtai / baseline: {figures['jtai_over_baseline']:.2f} "
               f"(target <= {BASELINE_LIMIT:g})")
         if not args.skip_pdfplumber:
