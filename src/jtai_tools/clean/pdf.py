@@ -42,12 +42,12 @@ class PdfCleaner:
     def __init__(self, raw: RawDocument) -> None:
         self.raw = raw
         self.vocab = vocab.vocabulary()
-        #: Per page, for each line, whether it sits in the top or bottom margin.
-        self.in_margin = [_margin_flags(page) for page in raw.pages]
+        #: Per page, for each line in the top or bottom margin its margin key, else None.
+        self.margin_keys = [_margin_keys(page) for page in raw.pages]
         sizes: Counter[float] = Counter()
-        for page, in_margin in zip(raw.pages, self.in_margin, strict=True):
-            for line, margin in zip(page, in_margin, strict=True):
-                if not margin:
+        for page, keys in zip(raw.pages, self.margin_keys, strict=True):
+            for line, key in zip(page, keys, strict=True):
+                if key is None:
                     sizes[line.size or 0.0] += len(line.text)
         self.body = sizes.most_common(1)[0][0] if sizes else LAYOUT.default_body_size
         self.pitch = self._line_pitches()
@@ -75,29 +75,27 @@ class PdfCleaner:
 
     # ---- furniture -------------------------------------------------------
 
-    def _margin_keys(self) -> set[str]:
+    def _running_keys(self) -> set[str]:
         """Texts repeated in the top or bottom margin of several pages: running headers/footers."""
-        return common.running_keys(
-            [common.margin_key(line.text)
-             for line, margin in zip(page, in_margin, strict=True) if margin]
-            for page, in_margin in zip(self.raw.pages, self.in_margin, strict=True))
+        return common.running_keys([key for key in keys if key is not None]
+                                   for keys in self.margin_keys)
 
     def _rows(self) -> list[_Row]:
         """The printed lines that are report text: furniture, footnotes and contents pages gone."""
-        repeated = self._margin_keys()
+        repeated = self._running_keys()
         furniture = self.vocab.furniture
         footnote_size = self.body * LAYOUT.footnote_size_share
         footnote_continues = self.body - LAYOUT.footnote_continue_drop
         rows: list[_Row] = []
-        for page, in_margin in zip(self.raw.pages, self.in_margin, strict=True):
+        for page, keys in zip(self.raw.pages, self.margin_keys, strict=True):
             footnote = False
             rules = self.raw.rules.get(page[0].page) if page else None
-            for line, margin in zip(page, in_margin, strict=True):
+            for line, key in zip(page, keys, strict=True):
                 text = vocab.normalise_chars(line.text)
                 if not text:
                     continue
                 size = line.size or self.body
-                if margin and common.margin_key(line.text) in repeated:
+                if key is not None and key in repeated:
                     continue
                 if furniture.match(text) or common.is_bare_marker(text):  # text is stripped
                     continue
@@ -271,19 +269,20 @@ def _starts_lower(row: _Row) -> bool:
     return bool(common.LOWER_START.match(row.text))
 
 
-def _margin_flags(page: list[Line]) -> list[bool]:
-    """For each line of a page, whether it sits in the top or bottom margin.
+def _margin_keys(page: list[Line]) -> list[str | None]:
+    """For each line of a page in the top or bottom margin its margin key, else ``None``.
 
-    Running headers and footers are printed there. Worked out once for each
-    line (three passes ask it) with the margins' shares held as locals.
+    Running headers and footers are printed in the margins. Worked out once
+    for each line (three passes ask it) with the margins' shares held as locals.
     """
     top_share, bottom_share = LAYOUT.top_margin_share, LAYOUT.bottom_margin_share
-    flags: list[bool] = []
+    keys: list[str | None] = []
     for line in page:
         height = line.page_height or LAYOUT.default_height
         top = line.top if line.top is not None else height / 2
-        flags.append(top < top_share * height or top > bottom_share * height)
-    return flags
+        in_margin = top < top_share * height or top > bottom_share * height
+        keys.append(common.margin_key(line.text) if in_margin else None)
+    return keys
 
 
 def _new_block(kind: BlockKind, text: str, row: _Row) -> Block:
