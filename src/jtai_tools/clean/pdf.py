@@ -464,12 +464,14 @@ def _carries_cell_on(cell: _Row, marker: str | None, led: bool, row: _Row) -> bo
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
     """Rows without contents pages: the contents heading and the entries that follow it."""
     out: list[_Row] = []
+    texts: list[str] = []  # the rows' texts, listed at the first contents heading
+    longest = LAYOUT.contents_heading_chars
     index = 0
     while index < len(rows):
         row = rows[index]
-        if len(row.text) < LAYOUT.contents_heading_chars \
-                and contents.match(vocab.heading_key(row.text)):
-            index = common.skip_contents_entries([r.text for r in rows], index + 1)
+        if len(row.text) < longest and contents.match(vocab.heading_key(row.text)):
+            texts = texts or [r.text for r in rows]
+            index = common.skip_contents_entries(texts, index + 1)
             continue
         out.append(row)
         index += 1
