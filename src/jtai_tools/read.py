@@ -625,20 +625,21 @@ class _TextLayer:
         char = start + offset
         # The loose box spans the font's ascent and descent, so its top is the same
         # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
-        self._fill_box(start)
+        if not _LOOSE_BOX_AT(self._address, start, self._box_address):
+            self._clear_box()
         x0, top = self.frame.place(self._box)
         text_x = None
         if offset and not raw_text[offset].isspace():
-            self._fill_box(char)
+            if not _LOOSE_BOX_AT(self._address, char, self._box_address):
+                self._clear_box()
             text_x = _ROUNDED[self.frame.place(self._box)[0]]
         # Fields in order, not by name: one line is built for every printed line.
         return Line(text, self.page, _ROUNDED[_FONT_SIZE_AT(self._address, char)],
                     self._is_bold(char), _ROUNDED[x0], _ROUNDED[top], self.height, text_x)
 
-    def _fill_box(self, char: int) -> None:
-        """Fill the glyph box with the loose box of the glyph at ``char`` (all 0 if it has none)."""
-        if not _LOOSE_BOX_AT(self._address, char, self._box_address):
-            ctypes.memset(self._box_address, 0, ctypes.sizeof(self._box))
+    def _clear_box(self) -> None:
+        """Set the glyph box to all 0: what a glyph without a box reads as."""
+        ctypes.memset(self._box_address, 0, ctypes.sizeof(self._box))
 
     def _is_bold(self, char: int) -> bool:
         """Whether the glyph at ``char`` is set in a bold font, read once per font."""
