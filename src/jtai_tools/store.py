@@ -411,22 +411,28 @@ class ReportRows:
     evidence: list[tuple[Any, ...]]
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` (and with ``sort_keys``): the same
+#: text from encoders made once, where ``json.dumps`` with any option makes a
+#: new encoder on every call, a dozen times a report.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+_json_sorted_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def report_rows(report: Report) -> ReportRows:
     """Every row :meth:`Store.save_rows` writes for ``report``."""
     sort_date, date_source = sortable_date(report.date, report.fieldwork)
     row = (
         report.id, report.area.name, report.area.full_name, report.inspection_type,
         report.date, sort_date, date_source, report_year(report), report.fieldwork.start,
-        report.fieldwork.end, json.dumps(report.inspectorates, ensure_ascii=False),
-        report.jtai_focus, json.dumps(report.judgements, sort_keys=True, ensure_ascii=False),
+        report.fieldwork.end, _json_text(report.inspectorates),
+        report.jtai_focus, _json_sorted_text(report.judgements),
         report.lead_inspector, report.copyright_year, report.source.path, report.source.sha256,
         report.source.format, report.source.pages,
-        json.dumps(report.warnings, ensure_ascii=False),
+        _json_text(report.warnings),
     )
     sections = [
-        (report.id, pos, s.kind, s.heading, json.dumps(s.paragraphs, ensure_ascii=False),
-         json.dumps(s.items, ensure_ascii=False), s.page,
-         json.dumps(s.groups, ensure_ascii=False))
+        (report.id, pos, s.kind, s.heading, _json_text(s.paragraphs), _json_text(s.items),
+         s.page, _json_text(s.groups))
         for pos, s in enumerate(report.sections)
     ]
     listed = list(enumerate(report.findings))
