@@ -438,20 +438,23 @@ def report_rows(report: Report) -> ReportRows:
     listed = list(enumerate(report.findings))
     findings = [(report.id, pos, f.section_kind, f.section_heading, f.index, f.text, f.polarity)
                 for pos, f in listed]
-    themes = [row for pos, f in listed if f.themes for row in _theme_rows(report.id, pos, f)]
     agencies = [(pos, a, i) for pos, f in listed for i, a in enumerate(f.agencies)]
     evidence = [(pos, i, e.label, e.kind, e.text, e.start, e.end)
                 for pos, f in listed for i, e in enumerate(f.evidence)]
+    first_text = _first_theme_evidence(evidence)
+    themes = [(pos, t, i, first_text.get((pos, t)), report.id, f.polarity)
+              for pos, f in listed for i, t in enumerate(f.themes)]
     digest = _rows_digest(row, sections, findings, themes, agencies, evidence)
     return ReportRows(report.id, report.source.path, report.source.sha256, digest,
                       (*row, digest), sections, findings, themes, agencies, evidence)
 
 
-def _theme_rows(report_id: str, pos: int, finding: Finding) -> list[tuple[Any, ...]]:
-    """The ``finding_themes`` rows of one finding: each theme with its first evidence text."""
-    first_text = {e.label: e.text for e in reversed(finding.evidence) if e.kind == "theme"}
-    return [(pos, t, i, first_text.get(t), report_id, finding.polarity)
-            for i, t in enumerate(finding.themes)]
+def _first_theme_evidence(evidence: list[tuple[Any, ...]]) -> dict[tuple[int, str], str]:
+    """(finding position, theme) -> the text of the theme's first evidence in that finding.
+
+    One pass over the report's evidence rows, last to first, so the first wins.
+    """
+    return {(row[0], row[2]): row[4] for row in reversed(evidence) if row[3] == "theme"}
 
 
 def _write_report(conn: sqlite3.Connection, report: Report, now: str) -> None:
