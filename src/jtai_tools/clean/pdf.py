@@ -97,7 +97,7 @@ class PdfCleaner:
                 size = line.size or self.body
                 if key is not None and key in repeated:
                     continue
-                if furniture.match(text) or common.is_bare_marker(text):  # text is stripped
+                if furniture.match(text) or common.is_bare_marker(text):  # text has no end spaces
                     continue
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
@@ -324,7 +324,7 @@ def _label_tables(rows: list[_Row]) -> list[_Row]:
         if title is None:
             out.append(row)
             index += 1
-            # (A ruled list's first row is ruled: checked here first, as few rows are.)
+            # Few rows are ruled: that is looked at before the header's wording.
             if index < len(rows) and rows[index].ruled and _heads_ruled_list(row, rows[index]):
                 index = _ruled_cells(rows, index, row, out)
             continue
@@ -458,7 +458,7 @@ def _carries_cell_on(cell: _Row, marker: str | None, led: bool, row: _Row) -> bo
     """Whether the first row of a page carries on the cell the page before ended with."""
     if marker is not None:
         return led or cell.text.rstrip().endswith(":")
-    return not common.ends_clause(cell.text) or bool(common.LOWER_START.match(row.text))
+    return not common.ends_clause(cell.text) or _starts_lower(row)
 
 
 def _drop_contents(rows: list[_Row], contents: re.Pattern[str]) -> list[_Row]:
