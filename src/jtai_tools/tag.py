@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 from spacy.attrs import IDX, IS_ALPHA, LENGTH, NORM
 from spacy.language import Language
@@ -134,12 +135,18 @@ class Words:
 
 def _columns(doc: Doc) -> Words:
     """A whole doc's :class:`Words`, read in one call."""
-    norms, alphas, starts, lengths = doc.to_array(WORD_ATTRS).T.tolist()
+    return _words_from(doc.to_array(WORD_ATTRS))
+
+
+def _words_from(array: np.ndarray) -> Words:
+    """The :class:`Words` of a doc's ``WORD_ATTRS`` columns."""
+    norms, alphas, starts, lengths = array.T.tolist()
     return Words(norms, alphas, starts, lengths)
 
 
 #: The token attributes :class:`Words` reads, in its columns' order.
 WORD_ATTRS = [NORM, IS_ALPHA, IDX, LENGTH]
+_NORM_COLUMN, _ALPHA_COLUMN = WORD_ATTRS.index(NORM), WORD_ATTRS.index(IS_ALPHA)
 
 
 @dataclass(slots=True)
@@ -401,8 +408,9 @@ class Tagger:
         default_agency = self.agencies.default_for.get(kind, self.agencies.default)
         texts = [fold_case(f.text) for f in findings]
         spans = self._spans(texts)
-        words = _words_of(spans)
-        word_rows = (self._word_rows(spans) if self.model is not None
+        columns = _doc_columns(spans)
+        words = _words_of(columns)
+        word_rows = (self._word_rows(columns) if self.model is not None
                      else [None] * len(spans))
         phrase_hits = self._span_hits(spans, (self._lemma, self._lower))
         narrative = [f.section_kind not in section_roles().polarity for f in findings]
@@ -414,15 +422,15 @@ class Tagger:
                 in zip(findings, texts, spans, words, phrase_hits, cue_hits, word_rows,
                        strict=True)]
 
-    def _word_rows(self, spans: list[Span]) -> list[WordRows]:
-        """The model's word feature rows of each span, from one lookup per doc."""
+    def _word_rows(self, columns: list[tuple[list[Span], np.ndarray]]) -> list[WordRows]:
+        """The model's word feature rows of each span, from one lookup per doc
+        (``columns``: see :func:`_doc_columns`)."""
         assert self.model is not None
         index = self.model.word_index
         found: list[WordRows] = []
-        for doc, first, starts in _docs_of(spans):
-            norms, alphas = doc.to_array([NORM, IS_ALPHA]).T
-            bounds = [(span.start, span.end) for span in spans[first:first + len(starts)]]
-            found.extend(index.rows(norms, alphas, bounds))
+        for spans, array in columns:
+            found.extend(index.rows(array[:, _NORM_COLUMN], array[:, _ALPHA_COLUMN],
+                                    [(span.start, span.end) for span in spans]))
         return found
 
     def _spans(self, texts: list[str]) -> list[Span]:
@@ -664,13 +672,19 @@ def _docs_of(spans: list[Span]) -> list[tuple[Doc, int, list[int]]]:
     return groups
 
 
-def _words_of(spans: list[Span]) -> list[Words]:
-    """Each span's :class:`Words`, reading each doc's token attributes once."""
+def _doc_columns(spans: list[Span]) -> list[tuple[list[Span], np.ndarray]]:
+    """The spans of each doc they lie in, with the doc's ``WORD_ATTRS`` columns: each
+    doc's token attributes read once, for its findings' words and the model's rows."""
+    return [(spans[first:first + len(starts)], doc.to_array(WORD_ATTRS))
+            for doc, first, starts in _docs_of(spans)]
+
+
+def _words_of(columns: list[tuple[list[Span], np.ndarray]]) -> list[Words]:
+    """Each span's :class:`Words` (``columns``: see :func:`_doc_columns`)."""
     words: list[Words] = []
-    for doc, first, starts in _docs_of(spans):
-        whole = _columns(doc)
-        words.extend(whole.part(span.start, span.end, span.start_char)
-                     for span in spans[first:first + len(starts)])
+    for spans, array in columns:
+        whole = _words_from(array)
+        words.extend(whole.part(span.start, span.end, span.start_char) for span in spans)
     return words
 
 
