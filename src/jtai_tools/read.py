@@ -600,16 +600,11 @@ class _TextLayer:
         blanked = _BLANK in text
         for match in _LINE.finditer(text):
             raw_line = match.group()
-            if blanked:
-                if not raw_line.replace(_BLANK, "").strip():
-                    continue
-                start = match.start()
-                lines.append(self.line(raw_line.replace(_BLANK, ""), raw_line, start))
-            elif raw_line.strip():
-                start = match.start()
-                lines.append(self.line(raw_line, raw_line, start))
-            else:
+            line_text = raw_line.replace(_BLANK, "") if blanked else raw_line
+            if not line_text.strip():
                 continue
+            start = match.start()
+            lines.append(self.line(line_text, raw_line, start))
             starts.append(start)
         return lines, starts
 
