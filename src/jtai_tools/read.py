@@ -208,6 +208,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDo
     rules: dict[int, list[tuple[float, float, float]]] = {}
     marks: set[int] = set()  # pages that name a ruled list table
     ruled_page = vocabulary().ruled_page
+    document = _address(pdf.raw)
     try:
         count = len(pdf)
         if count > limits.max_pages:
@@ -216,7 +217,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, limits: ReadLimits) -> RawDo
         for index in range(count):
             try:
                 # A ruled list table may run on to the next page.
-                lines, found, marked = _pdf_page_lines(pdf, index, limits, ruled_page,
+                lines, found, marked = _pdf_page_lines(document, index, limits, ruled_page,
                                                        index in marks)
                 pages.append(lines)
                 if found is not None:
@@ -329,7 +330,7 @@ def _inflate(decoders: list[zlib._Decompress], level: int, piece: bytes) -> Iter
 _Rules = list[tuple[float, float, float]]
 
 
-def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
+def _pdf_page_lines(document: int, index: int, limits: ReadLimits,
                     ruled_page: re.Pattern[str], ruled_before: bool
                     ) -> tuple[list[Line], _Rules | None, bool]:
     """The page's lines, each with the font and position of its first letter.
@@ -338,40 +339,80 @@ def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int, limits: ReadLimits,
     the page before did) also gives its horizontal rules, and its lines the
     x offsets of the glyph runs after a column gap; other pages ``None``.
     Last, whether the page itself names such a table.
+
+    The page and its text page are opened and closed with pdfium's own calls,
+    not pypdfium2's ``PdfPage`` and ``PdfTextPage``: those register weakref
+    finalizers so that a page a caller forgets is still closed, bookkeeping
+    that cost more than this function's own Python work. Here neither handle
+    leaves the function, and both are closed in ``finally`` (the text page
+    first), before :func:`_read_pdf` closes the document.
     """
-    page = pdf[index]
+    page = _LOAD_PAGE(document, index)
+    if not page:
+        raise pdfium.PdfiumError("Failed to load page.")
     try:
-        objects = pdfium_c.FPDFPage_CountObjects(page.raw)
+        objects = _COUNT_OBJECTS(page)
         if objects > limits.max_objects_per_page:
             raise _PageTooBig(f"{objects:,} objects (limit {limits.max_objects_per_page:,})")
         frame = _PageFrame.of(page)
-        textpage = page.get_textpage()
+        textpage = _LOAD_TEXT_PAGE(page)
+        if not textpage:
+            raise pdfium.PdfiumError("Failed to load text page.")
         try:
-            chars = textpage.count_chars()
-            if chars > limits.max_chars_per_page:
-                raise _PageTooBig(f"{chars:,} characters of text "
-                                  f"(limit {limits.max_chars_per_page:,})")
-            text = textpage.get_text_range()
-            same_indexing = chars == len(text)
-            handle = textpage.raw
-            if same_indexing:
-                text = _blank_footnote_markers(handle, text)
-                lines, starts = _TextLayer(handle, frame, index + 1).lines(text)
-            else:  # no layout: pdfium's char indexes do not match the text
-                lines = [Line(text=raw_line, page=index + 1) for raw_line in _LINE.findall(text)
-                         if raw_line.replace(_BLANK, "").strip()]
-            marked = any(ruled_page.search(line.text) for line in lines)
-            if not (ruled_before or marked):
-                return lines, None, False
-            if same_indexing:
-                lines = [_with_runs(handle, line, text[start:start + len(line.text)], start,
-                                    frame) if _BLANK not in text[start:start + len(line.text)]
-                         else line for line, start in zip(lines, starts, strict=True)]
-            return lines, _horizontal_rules(page, frame), marked
+            return _text_page_lines(textpage, page, frame, index + 1, limits, ruled_page,
+                                    ruled_before)
         finally:
-            textpage.close()
+            _CLOSE_TEXT_PAGE(textpage)
     finally:
-        page.close()
+        _CLOSE_PAGE(page)
+
+
+def _text_page_lines(textpage: int, page: int, frame: _PageFrame, number: int,
+                     limits: ReadLimits, ruled_page: re.Pattern[str], ruled_before: bool
+                     ) -> tuple[list[Line], _Rules | None, bool]:
+    """What :func:`_pdf_page_lines` gives, read from the open text page of page ``number``."""
+    chars = _COUNT_CHARS(textpage)
+    if chars == -1:
+        raise pdfium.PdfiumError("Failed to get character count.")
+    if chars > limits.max_chars_per_page:
+        raise _PageTooBig(f"{chars:,} characters of text (limit {limits.max_chars_per_page:,})")
+    text = _page_text(textpage, chars)
+    same_indexing = chars == len(text)
+    if same_indexing:
+        text = _blank_footnote_markers(textpage, text)
+        lines, starts = _TextLayer(textpage, frame, number).lines(text)
+    else:  # no layout: pdfium's char indexes do not match the text
+        lines = [Line(text=raw_line, page=number) for raw_line in _LINE.findall(text)
+                 if raw_line.replace(_BLANK, "").strip()]
+    marked = any(ruled_page.search(line.text) for line in lines)
+    if not (ruled_before or marked):
+        return lines, None, False
+    if same_indexing:
+        lines = [_with_runs(textpage, line, text[start:start + len(line.text)], start,
+                            frame) if _BLANK not in text[start:start + len(line.text)]
+                 else line for line, start in zip(lines, starts, strict=True)]
+    return lines, _horizontal_rules(page, frame), marked
+
+
+def _page_text(textpage: int, chars: int) -> str:
+    """The text of the page's ``chars`` characters, as pypdfium2's ``get_text_range()`` gives it.
+
+    pdfium may leave characters at either end out of its text (and then write
+    past the range it was given), so the range is first narrowed to the
+    characters that are in the text, as pypdfium2 does.
+    """
+    first, last = 0, chars - 1
+    while first <= last and _TEXT_INDEX(textpage, first) == -1:
+        first += 1
+    while first <= last and _TEXT_INDEX(textpage, last) == -1:
+        last -= 1
+    if first > last:
+        return ""
+    size = _TEXT_INDEX(textpage, last) + 2 - _TEXT_INDEX(textpage, first)  # with the NUL
+    buffer = (ctypes.c_ushort * size)()
+    written = _GET_TEXT(textpage, first, last + 1 - first, ctypes.addressof(buffer))
+    assert size >= written, f"text buffer too small: {size} vs {written}"
+    return codecs.decode(memoryview(buffer)[:written - 1], "utf-16-le", errors="ignore")
 
 
 #: Thickest path read as a rule, and the shortest rule that can border a table cell (points).
@@ -379,20 +420,19 @@ _RULE_THICKNESS = 2.0
 _RULE_MIN_WIDTH = 30.0
 
 
-def _horizontal_rules(page: pdfium.PdfPage, frame: _PageFrame) -> _Rules:
+def _horizontal_rules(page: int, frame: _PageFrame) -> _Rules:
     """The page's horizontal rules as ``(top, x0, x1)`` on the displayed page, top to bottom.
 
     Table cells are bordered by thin filled paths; only pages that print a
     ruled list table are scanned (every page object is visited, which costs
     as much as reading the page's text).
     """
-    handle = page.raw
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    left, bottom, right, top = edges = [ctypes.c_float() for _ in range(4)]
+    addresses = [ctypes.addressof(edge) for edge in edges]
     found: set[tuple[float, float, float]] = set()
-    for number in range(pdfium_c.FPDFPage_CountObjects(handle)):
-        obj = pdfium_c.FPDFPage_GetObject(handle, number)
-        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH \
-                or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+    for number in range(_COUNT_OBJECTS(page)):
+        obj = _OBJECT_AT(page, number)
+        if _OBJECT_TYPE(obj) != pdfium_c.FPDF_PAGEOBJ_PATH or not _BOUNDS_OF(obj, *addresses):
             continue
         box = pdfium_c.FS_RECTF(left.value, top.value, right.value, bottom.value)
         x0, y0 = frame.place(box)
@@ -409,7 +449,7 @@ def _horizontal_rules(page: pdfium.PdfPage, frame: _PageFrame) -> _Rules:
 _COLUMN_GAP = 1.5
 
 
-def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start: int,
+def _with_runs(textpage: int, line: Line, raw_text: str, start: int,
                frame: _PageFrame) -> Line:
     """The line with the x offsets of its glyph runs after a column gap (``Line.runs``).
 
@@ -420,13 +460,14 @@ def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start:
     are measured.
     """
     size = line.size or 12.0
-    count = pdfium_c.FPDFText_CountRects(handle, start, len(raw_text))
+    count = _COUNT_RECTS(textpage, start, len(raw_text))
     if count < 2:
         return line
     edges = [ctypes.c_double() for _ in range(4)]
+    addresses = [ctypes.addressof(edge) for edge in edges]
     rects: list[tuple[float, float, float, float]] = []
     for number in range(count):
-        if pdfium_c.FPDFText_GetRect(handle, number, *edges):
+        if _RECT_AT(textpage, number, *addresses):
             left, top, right, bottom = (edge.value for edge in edges)
             rects.append((left, top, right, bottom))
     # Only rectangles of the line's first printed line: pdfium runs a line wrapped
@@ -437,8 +478,7 @@ def _with_runs(handle: pdfium_c.FPDF_TEXTPAGE, line: Line, raw_text: str, start:
     for (_, _, right, _), (left, top, _, bottom) in pairwise(rects):
         if left - right <= size * _COLUMN_GAP:
             continue
-        char = pdfium_c.FPDFText_GetCharIndexAtPos(handle, left + 0.5, (top + bottom) / 2,
-                                                   2.0, 2.0)
+        char = _CHAR_AT(textpage, left + 0.5, (top + bottom) / 2, 2.0, 2.0)
         offset = char - start
         if 0 < offset < len(raw_text):
             box = pdfium_c.FS_RECTF(left, top, left, bottom)
@@ -460,7 +500,7 @@ _BLANK = "\u200b"
 _BREAK_AFTER_MARKER = re.compile("(?<=" + _BLANK + r")\r?\n(?=[.,;:!?)\]]+ *(?:\r?\n|\Z))")
 
 
-def _blank_footnote_markers(handle: pdfium_c.FPDF_TEXTPAGE, text: str) -> str:
+def _blank_footnote_markers(textpage: int, text: str) -> str:
     """The page text with footnote numbers ("in poverty⁴") blanked out.
 
     A number glued to a word is a footnote marker only when it is set smaller
@@ -469,7 +509,7 @@ def _blank_footnote_markers(handle: pdfium_c.FPDF_TEXTPAGE, text: str) -> str:
     be looked up; they are removed from the lines' text.
     """
     found = [match for match in _GLUED_DIGITS.finditer(text)
-             if _is_raised(handle, match.start())]
+             if _is_raised(textpage, match.start())]
     if not found:
         return text
     pieces: list[str] = []
@@ -482,10 +522,10 @@ def _blank_footnote_markers(handle: pdfium_c.FPDF_TEXTPAGE, text: str) -> str:
     return _BREAK_AFTER_MARKER.sub(lambda m: _BLANK * len(m.group()), text)
 
 
-def _is_raised(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+def _is_raised(textpage: int, char: int) -> bool:
     """Whether the character at ``char`` is set smaller than the one before it."""
-    size = float(pdfium_c.FPDFText_GetFontSize(handle, char))
-    before = float(pdfium_c.FPDFText_GetFontSize(handle, char - 1))
+    size = _FONT_SIZE_AT(textpage, char)
+    before = _FONT_SIZE_AT(textpage, char - 1)
     return 0 < size < before * _SUPERSCRIPT_RATIO
 
 
@@ -506,11 +546,24 @@ class _PageFrame:
     height: float
 
     @classmethod
-    def of(cls, page: pdfium.PdfPage) -> _PageFrame:
-        """The frame of one open page."""
-        left, bottom, right, top = page.get_cropbox()
-        return cls(rotation=page.get_rotation() % 360, left=left, bottom=bottom, right=right,
-                   top=top, height=float(page.get_height()))
+    def of(cls, page: int) -> _PageFrame:
+        """The frame of one open page.
+
+        As pypdfium2's ``get_cropbox()`` reads it: the media box where the page
+        has no crop box, US Letter where it has neither.
+        """
+        edges = [ctypes.c_float() for _ in range(4)]
+        addresses = [ctypes.addressof(edge) for edge in edges]
+        if _CROP_BOX(page, *addresses) or _MEDIA_BOX(page, *addresses):
+            left, bottom, right, top = (edge.value for edge in edges)
+        else:
+            left, bottom, right, top = 0, 0, 612, 792
+        rotation = _ROTATION(page)
+        if rotation == -1:
+            raise pdfium.PdfiumError("Failed to get page rotation.")
+        # pdfium gives the /Rotate entry in quarter turns, 0 to 3.
+        return cls(rotation=rotation * 90, left=left, bottom=bottom, right=right, top=top,
+                   height=float(_PAGE_HEIGHT(page)))
 
     def place(self, box: pdfium_c.FS_RECTF) -> tuple[float, float]:
         """(x0, top) of a glyph box on the displayed page, in points from its top left."""
@@ -529,14 +582,47 @@ def _pdfium_function(name: str, restype: type | None, *argtypes: type) -> Callab
     pypdfium2's bindings take and give typed pointers: converting them costs
     more than the call itself, and a pointer object cannot key a dict. The
     reader calls these a few times for every printed line, so it passes the
-    addresses of the text page and of one glyph box as ints instead.
+    addresses of the page, the text page and of the buffers pdfium fills as
+    ints instead (a NULL pointer comes back as ``None``).
     """
-    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
-    assert address is not None, name
-    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+    return ctypes.CFUNCTYPE(restype, *argtypes)(_address(getattr(pdfium_c, name)))
 
 
-_ADDRESS, _INT = ctypes.c_void_p, ctypes.c_int
+def _address(pointer: Any) -> int:
+    """The address a ctypes pointer (or function) holds, as an int; never NULL."""
+    address = ctypes.cast(pointer, ctypes.c_void_p).value
+    assert address, f"NULL pointer: {pointer!r}"
+    return address
+
+
+_ADDRESS, _INT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+#: Pages and text pages, opened and closed (see :func:`_pdf_page_lines`).
+_LOAD_PAGE = _pdfium_function("FPDF_LoadPage", _ADDRESS, _ADDRESS, _INT)
+_CLOSE_PAGE = _pdfium_function("FPDF_ClosePage", None, _ADDRESS)
+_LOAD_TEXT_PAGE = _pdfium_function("FPDFText_LoadPage", _ADDRESS, _ADDRESS)
+_CLOSE_TEXT_PAGE = _pdfium_function("FPDFText_ClosePage", None, _ADDRESS)
+#: The page's geometry: its boxes fill four floats (left, bottom, right, top).
+_CROP_BOX = _pdfium_function("FPDFPage_GetCropBox", _INT, _ADDRESS, *[_ADDRESS] * 4)
+_MEDIA_BOX = _pdfium_function("FPDFPage_GetMediaBox", _INT, _ADDRESS, *[_ADDRESS] * 4)
+_ROTATION = _pdfium_function("FPDFPage_GetRotation", _INT, _ADDRESS)
+_PAGE_HEIGHT = _pdfium_function("FPDF_GetPageHeightF", ctypes.c_float, _ADDRESS)
+#: The page's objects (limits, and the paths of table rules).
+_COUNT_OBJECTS = _pdfium_function("FPDFPage_CountObjects", _INT, _ADDRESS)
+_OBJECT_AT = _pdfium_function("FPDFPage_GetObject", _ADDRESS, _ADDRESS, _INT)
+_OBJECT_TYPE = _pdfium_function("FPDFPageObj_GetType", _INT, _ADDRESS)
+_BOUNDS_OF = _pdfium_function("FPDFPageObj_GetBounds", _INT, _ADDRESS, *[_ADDRESS] * 4)
+#: The text page's characters and text.
+_COUNT_CHARS = _pdfium_function("FPDFText_CountChars", _INT, _ADDRESS)
+_TEXT_INDEX = _pdfium_function("FPDFText_GetTextIndexFromCharIndex", _INT, _ADDRESS, _INT)
+_GET_TEXT = _pdfium_function("FPDFText_GetText", _INT, _ADDRESS, _INT, _INT, _ADDRESS)
+#: Runs of glyphs drawn together (rectangles filling four doubles), and the char at a point.
+_COUNT_RECTS = _pdfium_function("FPDFText_CountRects", _INT, _ADDRESS, _INT, _INT)
+_RECT_AT = _pdfium_function("FPDFText_GetRect", _INT, _ADDRESS, _INT, *[_ADDRESS] * 4)
+_CHAR_AT = _pdfium_function("FPDFText_GetCharIndexAtPos", _INT, _ADDRESS, *[_DOUBLE] * 4)
+#: A glyph's font: weight, and name (into a buffer) with flags.
+_FONT_WEIGHT_AT = _pdfium_function("FPDFText_GetFontWeight", _INT, _ADDRESS, _INT)
+_FONT_INFO_AT = _pdfium_function("FPDFText_GetFontInfo", ctypes.c_ulong, _ADDRESS, _INT,
+                                 _ADDRESS, ctypes.c_ulong, _ADDRESS)
 #: The text object drawing a character (``None`` for a space or line break pdfium generated).
 _TEXT_OBJECT_AT = _pdfium_function("FPDFText_GetTextObject", _ADDRESS, _ADDRESS, _INT)
 #: The font a text object draws with (one font object for all the text drawn in it).
@@ -581,14 +667,13 @@ class _TextLayer:
     it is asked for each line. One glyph box is filled in place for every line.
     """
 
-    __slots__ = ("_address", "_bold", "_box", "_box_address", "frame", "handle", "height", "page")
+    __slots__ = ("_address", "_bold", "_box", "_box_address", "frame", "height", "page")
 
-    def __init__(self, handle: pdfium_c.FPDF_TEXTPAGE, frame: _PageFrame, page: int) -> None:
-        self.handle = handle
+    def __init__(self, textpage: int, frame: _PageFrame, page: int) -> None:
         self.frame = frame
         self.page = page
         self.height = round(frame.height, 1)
-        self._address = ctypes.cast(handle, ctypes.c_void_p).value
+        self._address = textpage
         self._bold: dict[int, bool] = {}
         self._box = pdfium_c.FS_RECTF()
         self._box_address = ctypes.addressof(self._box)
@@ -641,28 +726,27 @@ class _TextLayer:
         text_object = _TEXT_OBJECT_AT(self._address, char)
         font = _FONT_OF(text_object) if text_object is not None else None
         if font is None:
-            return _is_bold(self.handle, char)
+            return _is_bold(self._address, char)
         bold = self._bold.get(font)
         if bold is None:
-            bold = self._bold[font] = _is_bold(self.handle, char)
+            bold = self._bold[font] = _is_bold(self._address, char)
         return bold
 
 
-def _is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+def _is_bold(textpage: int, char: int) -> bool:
     """Whether pdfium gives the glyph at ``char`` a bold weight or a font named bold."""
-    return int(pdfium_c.FPDFText_GetFontWeight(handle, char)) >= 600 \
-        or _font_name_is_bold(handle, char)
+    return _FONT_WEIGHT_AT(textpage, char) >= 600 or _font_name_is_bold(textpage, char)
 
 
-def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
+def _font_name_is_bold(textpage: int, char: int) -> bool:
     """Whether the font's name says bold: some fonts report a normal weight.
 
     The name is read into one buffer kept for the process (each worker reads
     one page at a time), not a new one per line. A glyph without a font (a
     space pdfium generated) has no name.
     """
-    if not pdfium_c.FPDFText_GetFontInfo(handle, char, _FONT_NAME, len(_FONT_NAME),
-                                         _FONT_FLAGS_REF):
+    if not _FONT_INFO_AT(textpage, char, _FONT_NAME_ADDRESS, len(_FONT_NAME),
+                         _FONT_FLAGS_ADDRESS):
         return False
     name = _FONT_NAME.value.lower()
     return b"bold" in name or b"black" in name or b"heavy" in name
@@ -670,7 +754,8 @@ def _font_name_is_bold(handle: pdfium_c.FPDF_TEXTPAGE, char: int) -> bool:
 
 _FONT_NAME = ctypes.create_string_buffer(96)
 _FONT_FLAGS = ctypes.c_int()
-_FONT_FLAGS_REF = ctypes.byref(_FONT_FLAGS)
+_FONT_NAME_ADDRESS = ctypes.addressof(_FONT_NAME)
+_FONT_FLAGS_ADDRESS = ctypes.addressof(_FONT_FLAGS)
 
 
 #: Control characters removed from text input (tab, newline, CR and form feed are kept).
