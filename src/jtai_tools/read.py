@@ -655,6 +655,24 @@ _MOST_ROUNDED = 1 << 16
 _ROUNDED = _RoundedValues()
 
 
+def _printed_lines(text: str) -> list[tuple[int, str]]:
+    """``(start, text)`` of each printed line of a page's text: its runs between line breaks.
+
+    pdfium ends every line with CR LF; when the text has no other break,
+    splitting at CR LF gives the runs ``_LINE`` finds (empty ones dropped) at
+    a fraction of the cost of a match object for each line.
+    """
+    if not text.count("\r") == text.count("\n") == text.count("\r\n"):
+        return [(match.start(), match.group()) for match in _LINE.finditer(text)]
+    lines: list[tuple[int, str]] = []
+    start = 0
+    for line in text.split("\r\n"):
+        if line:
+            lines.append((start, line))
+        start += len(line) + 2
+    return lines
+
+
 class _TextLayer:
     """One page's text layer, read a line at a time for the layout of each line's first letter.
 
@@ -679,57 +697,74 @@ class _TextLayer:
         self._box_address = ctypes.addressof(self._box)
 
     def lines(self, text: str) -> tuple[list[Line], list[int]]:
-        """The printed lines of the page's ``text`` and the char index each starts at."""
+        """The printed lines of the page's ``text`` and the char index each starts at.
+
+        A line that opens with a bullet also gets the position of the text
+        after it (:meth:`_text_x`): the hanging indent its item's later lines
+        keep. This loop runs for every printed line, so the page's constants
+        and pdfium's functions are held as locals and the common case (an
+        upright page, a line opening with its first letter, a font already
+        seen) is written out in it.
+        """
         lines: list[Line] = []
         starts: list[int] = []
         blanked = _BLANK in text
-        for match in _LINE.finditer(text):
-            raw_line = match.group()
+        textpage, box, box_address, fonts = self._address, self._box, self._box_address, self._bold
+        page, height, rounded, frame = self.page, self.height, _ROUNDED, self.frame
+        left, top_edge, upright = frame.left, frame.top, frame.rotation == 0
+        loose_box_at, font_size_at, text_object_at, font_of = (
+            _LOOSE_BOX_AT, _FONT_SIZE_AT, _TEXT_OBJECT_AT, _FONT_OF)
+        for start, raw_line in _printed_lines(text):
             line_text = raw_line.replace(_BLANK, "") if blanked else raw_line
-            if not line_text.strip():
+            if not line_text or line_text.isspace():  # ``not line_text.strip()``, not copied
                 continue
-            start = match.start()
-            lines.append(self.line(line_text, raw_line, start))
+            char = start
+            # The loose box spans the font's ascent and descent, so its top is the same
+            # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
+            if not loose_box_at(textpage, start, box_address):
+                self._clear_box()
+            if upright:
+                x0, top = box.left - left, top_edge - box.top
+            else:
+                x0, top = frame.place(box)
+            text_x = None
+            if raw_line[0] in _LEAD_SKIP:
+                char, text_x = self._text_x(raw_line, start)
+            text_object = text_object_at(textpage, char)
+            font = font_of(text_object) if text_object is not None else None
+            bold = fonts.get(font) if font is not None else None
+            if bold is None:
+                bold = self._bold_at(char, font)
+            # Fields in order, not by name: one line is built for every printed line.
+            lines.append(Line(line_text, page, rounded[font_size_at(textpage, char)], bold,
+                              rounded[x0], rounded[top], height, text_x))
             starts.append(start)
         return lines, starts
 
-    def line(self, text: str, raw_text: str, start: int) -> Line:
-        """The line ``text`` starting at char ``start``, with the layout of its first letter.
+    def _text_x(self, raw_line: str, start: int) -> tuple[int, float | None]:
+        """For a line opening with a bullet or spaces: its first letter's char, and its x0.
 
-        ``raw_text`` is the line as the page's text has it (footnote markers
-        blanked, not removed), which the char indexes count. A line that opens
-        with a bullet also gets the position of the text after it: the hanging
-        indent its item's later lines keep.
+        ``raw_line`` is the line as the page's text has it (footnote markers
+        blanked, not removed), which the char indexes count. A line of only
+        bullets keeps its last character as its first letter, without an x0.
         """
-        offset = min(len(raw_text) - len(raw_text.lstrip(_LEAD_SKIP)), len(raw_text) - 1)
+        offset = min(len(raw_line) - len(raw_line.lstrip(_LEAD_SKIP)), len(raw_line) - 1)
         char = start + offset
-        # The loose box spans the font's ascent and descent, so its top is the same
-        # for every glyph ("a" and "T" alike): gaps between lines measure spacing.
-        if not _LOOSE_BOX_AT(self._address, start, self._box_address):
+        if not offset or raw_line[offset].isspace():
+            return char, None
+        if not _LOOSE_BOX_AT(self._address, char, self._box_address):
             self._clear_box()
-        x0, top = self.frame.place(self._box)
-        text_x = None
-        if offset and not raw_text[offset].isspace():
-            if not _LOOSE_BOX_AT(self._address, char, self._box_address):
-                self._clear_box()
-            text_x = _ROUNDED[self.frame.place(self._box)[0]]
-        # Fields in order, not by name: one line is built for every printed line.
-        return Line(text, self.page, _ROUNDED[_FONT_SIZE_AT(self._address, char)],
-                    self._is_bold(char), _ROUNDED[x0], _ROUNDED[top], self.height, text_x)
+        return char, _ROUNDED[self.frame.place(self._box)[0]]
 
     def _clear_box(self) -> None:
         """Set the glyph box to all 0: what a glyph without a box reads as."""
         ctypes.memset(self._box_address, 0, ctypes.sizeof(self._box))
 
-    def _is_bold(self, char: int) -> bool:
-        """Whether the glyph at ``char`` is set in a bold font, read once per font."""
-        text_object = _TEXT_OBJECT_AT(self._address, char)
-        font = _FONT_OF(text_object) if text_object is not None else None
-        if font is None:
-            return _is_bold(self._address, char)
-        bold = self._bold.get(font)
-        if bold is None:
-            bold = self._bold[font] = _is_bold(self._address, char)
+    def _bold_at(self, char: int, font: int | None) -> bool:
+        """Whether the glyph at ``char`` is set in a bold font, kept for its ``font``, if any."""
+        bold = _is_bold(self._address, char)
+        if font is not None:
+            self._bold[font] = bold
         return bold
 
 
