@@ -12,7 +12,14 @@ import pypdfium2 as pdfium
 import pytest
 
 import pdfgen
-from jtai_tools.read import InputError, _RoundedValues, printable, read_document
+from jtai_tools.read import (
+    _LINE,
+    InputError,
+    _printed_lines,
+    _RoundedValues,
+    printable,
+    read_document,
+)
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +321,17 @@ def test_remembered_rounding_is_round_and_keeps_the_sign_of_zero() -> None:
     assert [rounded[value] for value in values] == [round(value, 1) for value in values]
     assert str(rounded[-0.0]) == "-0.0" and str(rounded[0.0]) == "0.0"
     assert str(rounded[-1e-9]) == "-0.0"
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "\r\n",
+    "One line",
+    "First line\r\nSecond line\r\n\r\n  \r\nFourth\r\n",
+    "\r\nLead break\r\nTrail",
+    "Lone\rcarriage return\nand line feed\n\rswapped\r\r\nend",
+])
+def test_printed_lines_are_the_runs_between_line_breaks(text: str) -> None:
+    runs = [(match.start(), match.group()) for match in _LINE.finditer(text)]
+    assert _printed_lines(text) == runs
+    assert all(text[start:start + len(line)] == line for start, line in runs)
