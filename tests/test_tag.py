@@ -268,6 +268,30 @@ def test_ignore_phrases_swallow_matches() -> None:
     assert tag(tagger, "Health services visit schools.").themes == ["health", "school"]
 
 
+def test_a_token_pattern_is_found_after_the_first_of_its_anchor_words() -> None:
+    """The token matcher reads a finding from its first anchor word: a match starting
+    at a later one keeps its offsets in the finding."""
+    text = ('[[theme]]\nid = "seen-alone"\n'
+            'tokens = [[{LOWER = "seen"}, {IS_ALPHA = true, OP = "{0,2}"}, {LOWER = "alone"}]]\n')
+    tagger = Tagger(parse_codebook(text), model=None)
+    sentence = "Children are seen, and often seen quite alone, by their social workers."
+    finding = tag(tagger, sentence)
+    assert finding.themes == ["seen-alone"]
+    [evidence] = [e for e in finding.evidence if e.kind == "theme"]
+    assert (evidence.text, evidence.start) == ("seen quite alone", sentence.index("seen quite"))
+
+
+def test_a_pattern_opening_with_a_negated_word_matches_before_that_word() -> None:
+    """A first token with OP "!" matches any other word, so its match may start before
+    the word that lets the matcher run."""
+    text = ('[[theme]]\nid = "alone"\n'
+            'tokens = [[{LOWER = "visited", OP = "!"}, {LOWER = "alone"}]]\n')
+    tagger = Tagger(parse_codebook(text), model=None)
+    finding = tag(tagger, "Children alone are visited.")
+    assert finding.themes == ["alone"]
+    assert [e.text for e in finding.evidence if e.kind == "theme"] == ["Children alone"]
+
+
 def test_kwic() -> None:
     text = "one two three four five six seven MATCH eight nine ten eleven twelve thirteen"
     start = text.index("MATCH")

@@ -215,6 +215,8 @@ class Tagger:
         self._acronym_forms: set[str] = set()
         self._acronyms: set[str] = set()
         self._always_tokens = False
+        # whether every token pattern match starts on a token the anchor phrases find
+        self._anchored_tokens = True
         self._order = {t.id: i for i, t in enumerate(self.codebook.themes)}
         self._weight = {t.id: t.weight for t in self.codebook.themes}
         self._agency_order = {a.id: i for i, a in enumerate(self.agencies.agencies)}
@@ -249,6 +251,7 @@ class Tagger:
             if words:
                 docs = [self.nlp.make_doc(w) for w in words]
                 matcher.add(self._key("anchor", attr), docs)
+                self._anchored_tokens &= all(_one_token_of(doc, attr) for doc in docs)
 
     def _add_cues(self) -> None:
         """Polarity cues, in a matcher of their own: list items (polarity fixed) skip it."""
@@ -288,6 +291,8 @@ class Tagger:
         run on every finding.
         """
         plain = {k: v for k, v in first.items() if k != "OP"}
+        if first.get("OP") == "!":  # a match starts anywhere but on the word
+            self._anchored_tokens = False
         if first.get("OP") in (None, "!", "+") and len(plain) == 1:
             (attr, value), = plain.items()
             if attr in ("NORM", "LOWER") and isinstance(value, str):
@@ -495,9 +500,7 @@ class Tagger:
         """The rule tagger's verdicts on one finding, with its hits kept for the model."""
         text = finding.text
         phrase_hits = [h for h in matched if self._as_written(text, folded, words, h)]
-        token_hits: list[Hit] = []
-        if self._always_tokens or any(h.group == "anchor" for h in phrase_hits):
-            token_hits = self._hits(doc, (self._tokens,))
+        token_hits = self._token_hits(doc, matched, phrase_hits)
         themes = [h for h in _survivors(phrase_hits, token_hits, "theme") if h.label]
         agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
         fixed = section_roles().polarity.get(finding.section_kind)
@@ -527,6 +530,23 @@ class Tagger:
                 analysis.word_rows = word_rows
                 analysis.rows = word_rows.rows + self.model.rows(context)
         return analysis
+
+    def _token_hits(self, doc: Span, matched: list[Hit], phrase_hits: list[Hit]) -> list[Hit]:
+        """The token patterns' hits in a finding: none unless an anchor word survives among
+        its ``phrase_hits`` (or some pattern has no anchor).
+
+        Where every match starts on an anchor's token (``_anchored_tokens``), the
+        matcher reads only from the first anchor ``matched`` (the phrase hits before
+        the acronym check) to the end: the patterns look at no token before their
+        first, so the matches are the same, at a fraction of the matcher's cost.
+        """
+        if not self._always_tokens and not any(h.group == "anchor" for h in phrase_hits):
+            return []
+        if self._always_tokens or not self._anchored_tokens:
+            return self._hits(doc, (self._tokens,))
+        first = next(h.start for h in matched if h.group == "anchor")
+        return [Hit(h.group, h.label, h.start + first, h.end + first)
+                for h in self._hits(doc[first:], (self._tokens,))]
 
     def _apply_rules(self, finding: Finding, analysis: Analysis) -> None:
         """The codebook's tags: salient themes, named agencies (else the default), cue polarity."""
@@ -625,6 +645,12 @@ class Tagger:
         return sorted(hits, key=_hit_order)
 
 
+def _one_token_of(doc: Doc, attr: str) -> bool:
+    """Whether an anchor word's doc is one token whose ``attr`` (NORM or LOWER) is the word:
+    then the anchor phrase is found exactly where a pattern's first token matches."""
+    return len(doc) == 1 and (doc[0].norm_ if attr == "NORM" else doc[0].lower_) == doc.text
+
+
 def _hit_order(hit: Hit) -> tuple[int, int, str, str]:
     """Hits by start, longest first, then group and label."""
     return (hit.start, -hit.end, hit.group, hit.label)
@@ -700,7 +726,10 @@ def fold_case(text: str) -> str:
     offsets still point into the original text because both keep its length.
     The rare text whose length would change is left as it is.
     """
-    folded = text.lower().translate(_QUOTES)
+    folded = text.lower()
+    if folded.isascii() and len(folded) == len(text):  # no curly quotes to straighten
+        return folded
+    folded = folded.translate(_QUOTES)
     return folded if len(folded) == len(text) else text
 
 
@@ -758,6 +787,8 @@ def judge_polarity(
     evidence too, so a reader sees where the sentence turns. ``words`` are the
     doc's tokens when the caller has read them.
     """
+    if not cues:  # nothing to resolve or weigh: what _verdict says of no judgement
+        return "neutral", []
     words = words or Words.of(doc)
     reach_window = window if reach_window is None else reach_window
     judged, contrast, turns = _judgements(cues, window, reach_window)
