@@ -81,24 +81,30 @@ class PdfCleaner:
                                    for keys in self.margin_keys)
 
     def _rows(self) -> list[_Row]:
-        """The printed lines that are report text: furniture, footnotes and contents pages gone."""
+        """The printed lines that are report text: furniture, footnotes and contents pages gone.
+
+        This loop runs for every printed line: the cheap tests go first (a
+        running header is known by its margin key before its text is
+        normalised; only a line of at most three characters can be a bare
+        marker) and the functions it calls are held as locals.
+        """
         repeated = self._running_keys()
-        furniture = self.vocab.furniture
-        footnote_size = self.body * LAYOUT.footnote_size_share
-        footnote_continues = self.body - LAYOUT.footnote_continue_drop
+        furniture = self.vocab.furniture.match
+        normalise, is_bare_marker = vocab.normalise_chars, common.is_bare_marker
+        body = self.body
+        footnote_size = body * LAYOUT.footnote_size_share
+        footnote_continues = body - LAYOUT.footnote_continue_drop
         rows: list[_Row] = []
         for page, keys in zip(self.raw.pages, self.margin_keys, strict=True):
             footnote = False
             rules = self.raw.rules.get(page[0].page) if page else None
             for line, key in zip(page, keys, strict=True):
-                text = vocab.normalise_chars(line.text)
-                if not text:
-                    continue
-                size = line.size or self.body
                 if key is not None and key in repeated:
                     continue
-                if furniture.match(text) or common.is_bare_marker(text):  # text has no end spaces
-                    continue
+                text = normalise(line.text)
+                if not text or furniture(text) or (len(text) <= 3 and is_bare_marker(text)):
+                    continue  # (text has no end spaces)
+                size = line.size or body
                 # A footnote opens with a small raised number and runs, in small
                 # print, to the foot of the page.
                 if size < footnote_size and text[:1].isdigit():
@@ -107,12 +113,12 @@ class PdfCleaner:
                 if footnote and size < footnote_continues:
                     continue
                 footnote = False
-                # text, page, size, bold, x0, top, span in order: one row is built a line.
+                # Fields in order, not by name: one row is built a line.
                 row = _Row(text, line.page, size, bool(line.bold),
                            line.x0 if line.x0 is not None else 0.0,
                            line.top if line.top is not None else 0.0,
                            1 + line.text.count("\ufffe", 0, len(line.text) - 1),
-                           text_x=line.text_x)
+                           False, False, line.text_x)
                 if rules and rows and rows[-1].page == row.page:
                     row.ruled = _rule_between(rules, rows[-1], row)
                 if line.runs and not row.bold:
