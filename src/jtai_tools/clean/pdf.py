@@ -42,13 +42,9 @@ class PdfCleaner:
     def __init__(self, raw: RawDocument) -> None:
         self.raw = raw
         self.vocab = vocab.vocabulary()
+        sizes: Counter[float] = Counter()  # characters printed at each size, margins aside
         #: Per page, for each line in the top or bottom margin its margin key, else None.
-        self.margin_keys = [_margin_keys(page) for page in raw.pages]
-        sizes: Counter[float] = Counter()
-        for page, keys in zip(raw.pages, self.margin_keys, strict=True):
-            for line, key in zip(page, keys, strict=True):
-                if key is None:
-                    sizes[line.size or 0.0] += len(line.text)
+        self.margin_keys = [_margin_keys(page, sizes) for page in raw.pages]
         self.body = sizes.most_common(1)[0][0] if sizes else LAYOUT.default_body_size
         self.pitch = self._line_pitches()
 
@@ -63,9 +59,9 @@ class PdfCleaner:
         body = self.body
         widest = body * LAYOUT.pitch_max_factor
         for page in self.raw.pages:
-            gaps = [below.top - above.top for above, below in pairwise(page)
-                    if above.size == body and below.size == body and above.top is not None
-                    and below.top is not None]
+            tops = [line.top if line.size == body else None for line in page]
+            gaps = [below - above for above, below in pairwise(tops)
+                    if above is not None and below is not None]
             counts = Counter(round(gap * 2) / 2 for gap in gaps if 0 < gap < widest)
             if counts:
                 pitch, seen = counts.most_common(1)[0]
@@ -275,19 +271,25 @@ def _starts_lower(row: _Row) -> bool:
     return bool(common.LOWER_START.match(row.text))
 
 
-def _margin_keys(page: list[Line]) -> list[str | None]:
+def _margin_keys(page: list[Line], sizes: Counter[float]) -> list[str | None]:
     """For each line of a page in the top or bottom margin its margin key, else ``None``.
 
     Running headers and footers are printed in the margins. Worked out once
-    for each line (three passes ask it) with the margins' shares held as locals.
+    for each line (three passes ask it) with the margins' shares held as
+    locals; on the way, the characters of the lines outside the margins are
+    counted in ``sizes`` by font size (the commonest is the body print).
     """
     top_share, bottom_share = LAYOUT.top_margin_share, LAYOUT.bottom_margin_share
+    default_height, margin_key = LAYOUT.default_height, common.margin_key
     keys: list[str | None] = []
     for line in page:
-        height = line.page_height or LAYOUT.default_height
+        height = line.page_height or default_height
         top = line.top if line.top is not None else height / 2
-        in_margin = top < top_share * height or top > bottom_share * height
-        keys.append(common.margin_key(line.text) if in_margin else None)
+        if top < top_share * height or top > bottom_share * height:
+            keys.append(margin_key(line.text))
+        else:
+            keys.append(None)
+            sizes[line.size or 0.0] += len(line.text)
     return keys
 
 
