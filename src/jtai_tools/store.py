@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .errors import UsageError
 from .models import (
@@ -359,22 +359,24 @@ def record_digest(report: Report) -> str:
     return report_rows(report).record_sha256
 
 
-#: The :mod:`marshal` format the record digest serialises rows in. Version 2
-#: writes every value in full, by its type and value alone; later versions
-#: mark shared and interned objects, which would tie the bytes to how the
-#: rows were built rather than to what they hold.
-_DIGEST_MARSHAL_VERSION = 2
+#: The :mod:`marshal` format a report's rows are serialised in, for the record
+#: digest and for the trip from a worker to the batch process. Version 2 writes
+#: every value in full, by its type and value alone; later versions mark shared
+#: and interned objects, which would tie the bytes to how the rows were built
+#: rather than to what they hold.
+_ROWS_MARSHAL_VERSION = 2
 
 
-def _rows_digest(*tables: tuple[Any, ...] | list[tuple[Any, ...]]) -> str:
-    """The digest of a report's rows (every value stored for it but the time it was saved).
+def _rows_payload(*tables: tuple[Any, ...] | list[tuple[Any, ...]]) -> bytes:
+    """A report's rows as bytes (every value stored for it but its digest and the time it was
+    saved), the same bytes in every process and every run.
 
     The rows are plain tuples of strings, numbers and ``None``, which
     :mod:`marshal` serialises in compiled code at about three times the speed
-    of the JSON encoder, the same bytes in every process and every run.
+    of the JSON encoder; its format keeps tuples and lists apart, so the rows
+    read back are the rows written.
     """
-    payload = marshal.dumps(tables, _DIGEST_MARSHAL_VERSION)
-    return hashlib.sha256(payload).hexdigest()
+    return marshal.dumps(tables, _ROWS_MARSHAL_VERSION)
 
 
 def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
@@ -387,28 +389,45 @@ def _delete_report(conn: sqlite3.Connection, report_id: str) -> None:
     conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
 
 
+class RowTables(NamedTuple):
+    """A report's rows, table by table, as :meth:`Store.save_rows` inserts them.
+
+    The theme, agency and evidence rows name their finding by its position in
+    the report (their first field): findings get their database ids when inserted.
+    """
+
+    report: tuple[Any, ...]  # the ``reports`` row but ``record_sha256`` and ``extracted_at``
+    sections: list[tuple[Any, ...]]
+    findings: list[tuple[Any, ...]]
+    themes: list[tuple[Any, ...]]
+    agencies: list[tuple[Any, ...]]
+    evidence: list[tuple[Any, ...]]
+
+
 @dataclass(slots=True)
 class ReportRows:
-    """A report as the rows the store inserts: plain tuples, built where it was extracted.
+    """A report as the rows the store inserts, built where it was extracted.
 
     A worker process builds them (:func:`report_rows`) so that the process
-    that owns the database only inserts them: tuples of strings and numbers
-    cross a process boundary far faster than a tree of dataclasses, and the
-    record digest is computed beside the extraction, on every core. Findings
-    get their database ids when inserted; the theme, agency and evidence rows
-    name their finding by its position in the report (their first field).
+    that owns the database only inserts them, and the record digest is
+    computed beside the extraction, on every core. The tables travel as the
+    bytes the digest is taken of (``payload``), which the worker has made
+    anyway: one bytes object crosses a process boundary for almost nothing,
+    where the tuples cost the worker a pickling and the batch process an
+    unpickling. The batch process reads the tables (:meth:`tables`) only to
+    insert them; a second file of a report it stored already (the same id)
+    needs only the first four fields.
     """
 
     id: str
     source_path: str
     source_sha256: str
     record_sha256: str
-    report: tuple[Any, ...]  # the ``reports`` row but ``extracted_at``
-    sections: list[tuple[Any, ...]]
-    findings: list[tuple[Any, ...]]
-    themes: list[tuple[Any, ...]]
-    agencies: list[tuple[Any, ...]]
-    evidence: list[tuple[Any, ...]]
+    payload: bytes  # the tables, serialised by :func:`_rows_payload`
+
+    def tables(self) -> RowTables:
+        """The rows themselves, read back from ``payload``."""
+        return RowTables._make(marshal.loads(self.payload))
 
 
 #: ``json.dumps(value, ensure_ascii=False)`` (and with ``sort_keys``): the same
@@ -444,9 +463,9 @@ def report_rows(report: Report) -> ReportRows:
     first_text = _first_theme_evidence(evidence)
     themes = [(pos, t, i, first_text.get((pos, t)), report.id, f.polarity)
               for pos, f in listed for i, t in enumerate(f.themes)]
-    digest = _rows_digest(row, sections, findings, themes, agencies, evidence)
-    return ReportRows(report.id, report.source.path, report.source.sha256, digest,
-                      (*row, digest), sections, findings, themes, agencies, evidence)
+    payload = _rows_payload(row, sections, findings, themes, agencies, evidence)
+    return ReportRows(report.id, report.source.path, report.source.sha256,
+                      hashlib.sha256(payload).hexdigest(), payload)
 
 
 def _first_theme_evidence(evidence: list[tuple[Any, ...]]) -> dict[tuple[int, str], str]:
@@ -473,36 +492,37 @@ def _write_rows(conn: sqlite3.Connection, rows: ReportRows, now: str) -> None:
     never built again in Python. The findings' text is indexed for search
     by one statement at the end.
     """
+    tables = rows.tables()
     conn.execute(
         "INSERT INTO reports (id, area, area_full_name, inspection_type, date, sort_date,"
         " date_source, year, fieldwork_start, fieldwork_end, inspectorates, jtai_focus,"
         " judgements, lead_inspector, copyright_year, source_path, source_sha256,"
         " source_format, source_pages, warnings, record_sha256, extracted_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (*rows.report, now),
+        (*tables.report, rows.record_sha256, now),
     )
     conn.executemany(
         "INSERT INTO sections (report_id, position, kind, heading, paragraphs, items, page,"
-        " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.sections)
-    if not rows.findings:
+        " groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tables.sections)
+    if not tables.findings:
         return
     first = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM findings").fetchone()[0])
     conn.executemany(
         "INSERT INTO findings (id, report_id, position, section_kind, section_heading,"
         f" finding_index, text, polarity) VALUES (?2 + {first}, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rows.findings)
+        tables.findings)
     conn.executemany(
         "INSERT OR IGNORE INTO finding_themes (finding_id, theme, position, evidence,"
         f" report_id, polarity) VALUES (?1 + {first}, ?2, ?3, ?4, ?5, ?6)",
-        rows.themes)
+        tables.themes)
     conn.executemany(
         "INSERT OR IGNORE INTO finding_agencies (finding_id, agency, position)"
         f" VALUES (?1 + {first}, ?2, ?3)",
-        rows.agencies)
+        tables.agencies)
     conn.executemany(
         'INSERT INTO finding_evidence (finding_id, position, label, kind, text, start, "end")'
         f" VALUES (?1 + {first}, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rows.evidence)
+        tables.evidence)
     conn.execute("INSERT INTO findings_fts (rowid, text)"
                  " SELECT id, text FROM findings WHERE report_id = ?", (rows.id,))
 
