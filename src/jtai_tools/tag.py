@@ -28,6 +28,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -169,6 +170,9 @@ class Analysis:
     word_rows: WordRows = field(default_factory=WordRows)  # the word ones, with their spans
     words: Words = field(default_factory=lambda: Words([], [], [], []))
 
+
+#: The word rows of a finding tagged without a model (shared: nothing changes them).
+_NO_WORD_ROWS = WordRows()
 
 #: ``model=`` value that means "the model shipped in the package, if any".
 SHIPPED = "shipped"
@@ -419,7 +423,7 @@ class Tagger:
                      else [None] * len(spans))
         phrase_hits = self._span_hits(spans, (self._lemma, self._lower))
         narrative = [f.section_kind not in section_roles().polarity for f in findings]
-        cue_hits = (self._span_hits(spans, (self._cues,)) if any(narrative)
+        cue_hits = (self._span_hits(spans, (self._cues,), narrative) if any(narrative)
                     else [[] for _ in spans])
         return [self._analyse(finding, folded, span, word, hits, cues, implied,
                               default_agency, inspection_type, rows)
@@ -472,26 +476,30 @@ class Tagger:
         """The tagging pipeline (the tokenizer alone: see :func:`tagging_disabled`) over text."""
         return next(iter(self.nlp.pipe([text], disable=self._disabled)))
 
-    def _span_hits(self, spans: list[Span], matchers: Iterable[PhraseMatcher]
-                   ) -> list[list[Hit]]:
-        """Every phrase match of each span, from one call of each matcher per doc.
+    def _span_hits(self, spans: list[Span], matchers: Iterable[PhraseMatcher],
+                   wanted: list[bool] | None = None) -> list[list[Hit]]:
+        """Every phrase match of each span (of each ``wanted`` one), from one call of each
+        matcher per doc.
 
         Hits are deduplicated, sorted by start, longest first, with token
-        offsets into their span; a match across two spans is dropped.
+        offsets into their span; a match across two spans is dropped. They are
+        gathered as their sort keys (start, minus end, group, label), which sort
+        as plain tuples, without a key function called for every hit.
         """
-        found: list[set[Hit]] = [set() for _ in spans]
+        found: list[set[tuple[int, int, Group, str]]] = [set() for _ in spans]
         labels = self._labels
         for doc, first, starts in _docs_of(spans):
             ends = [spans[first + k].end for k in range(len(starts))]
             for matcher in matchers:
                 for match_id, start, end in matcher(doc):
                     k = bisect_right(starts, start) - 1
-                    if k < 0 or end > ends[k]:
+                    if k < 0 or end > ends[k] or (wanted is not None and not wanted[first + k]):
                         continue
                     group, label = labels[match_id]
                     offset = starts[k]
-                    found[first + k].add(Hit(group, label, start - offset, end - offset))
-        return [sorted(hits, key=_hit_order) for hits in found]
+                    found[first + k].add((start - offset, offset - end, group, label))
+        return [[Hit(group, label, start, -back) for start, back, group, label in sorted(keys)]
+                for keys in found]
 
     def _analyse(self, finding: Finding, folded: str, doc: Span, words: Words,
                  matched: list[Hit], cue_hits: list[Hit], implied: tuple[str, ...],
@@ -499,7 +507,8 @@ class Tagger:
                  word_rows: WordRows | None) -> Analysis:
         """The rule tagger's verdicts on one finding, with its hits kept for the model."""
         text = finding.text
-        phrase_hits = [h for h in matched if self._as_written(text, folded, words, h)]
+        phrase_hits = [h for h in matched
+                       if h.end - h.start != 1 or self._as_written(text, folded, words, h)]
         token_hits = self._token_hits(doc, matched, phrase_hits)
         themes = [h for h in _survivors(phrase_hits, token_hits, "theme") if h.label]
         agencies = [h for h in _survivors(phrase_hits, token_hits, "agency") if h.label]
@@ -513,10 +522,8 @@ class Tagger:
         else:
             polarity, cue_evidence = fixed, []
         salient = self._salient(themes, implied)
-        analysis = Analysis(doc=doc, theme_hits=themes, agency_hits=agencies,
-                            salient=salient, default_agency=default_agency,
-                            polarity=polarity, cue_evidence=cue_evidence, fixed_polarity=fixed,
-                            words=words)
+        analysis = Analysis(doc, themes, agencies, salient, default_agency, polarity,
+                            cue_evidence, fixed, [], [], word_rows or _NO_WORD_ROWS, words)
         if self.model is not None or self.featurize:
             context = context_features(
                 codebook_themes=[h.label for h in themes], salient_themes=salient,
@@ -527,7 +534,6 @@ class Tagger:
                 lemmas = lemma_features(words.norms, words.alphas, self.nlp.vocab.strings)
                 analysis.features = lemmas.names + context
             if self.model is not None and word_rows is not None:
-                analysis.word_rows = word_rows
                 analysis.rows = word_rows.rows + self.model.rows(context)
         return analysis
 
@@ -602,7 +608,7 @@ class Tagger:
         finding.themes = sorted(set(themes), key=lambda t: self._order.get(t, len(self._order)))
         finding.agencies = sorted(set(agencies), key=self._agency_order.__getitem__)
         finding.polarity = polarity
-        finding.evidence = sorted(evidence, key=lambda e: (e.start, e.end, e.kind, e.label))
+        finding.evidence = sorted(evidence, key=_EVIDENCE_ORDER)
 
     def _as_written(self, text: str, folded: str, words: Words, hit: Hit) -> bool:
         """False for an acronym's hit on the same letters in other case ("send" is not SEND).
@@ -649,6 +655,10 @@ def _one_token_of(doc: Doc, attr: str) -> bool:
     """Whether an anchor word's doc is one token whose ``attr`` (NORM or LOWER) is the word:
     then the anchor phrase is found exactly where a pattern's first token matches."""
     return len(doc) == 1 and (doc[0].norm_ if attr == "NORM" else doc[0].lower_) == doc.text
+
+
+#: Evidence by offsets, then kind and label (an attrgetter: the key is built in C).
+_EVIDENCE_ORDER = attrgetter("start", "end", "kind", "label")
 
 
 def _hit_order(hit: Hit) -> tuple[int, int, str, str]:
@@ -937,7 +947,7 @@ def _evidence(
     hit creates Python Token objects, which costs more than matching.
     """
     start, end = words.chars(hit.start, hit.end)
-    return Evidence(label=hit.label, kind=kind, text=text[start:end], start=start, end=end)
+    return Evidence(hit.label, kind, text[start:end], start, end)
 
 
 _default: Tagger | None = None
