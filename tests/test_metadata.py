@@ -19,6 +19,7 @@ from conftest import FIXTURES, GOLD, REPORTS
 from jtai_tools.metadata import (
     _after_leading_boundary,
     _config,
+    _opening_literals,
     _Pattern,
     _Text,
     area_aliases,
@@ -520,7 +521,7 @@ def test_copyright_year_is_read_where_printed(fixture: str, year: int | None) ->
     assert meta.copyright_year == year
 
 
-# --- patterns that open with a word boundary ------------------------------------
+# --- patterns that open with a word boundary or a literal matched regardless of case ---
 
 
 @pytest.mark.parametrize(
@@ -532,13 +533,53 @@ def test_copyright_year_is_read_where_printed(fixture: str, year: int | None) ->
         (r"\bBetween (?=\d)", "ABetween 1, Between May, Between 2 and 3"),
         (r"(?i)\blead to (?P<what>\w+) outcomes\b|\btypically\b",
          "mislead to good outcomes; typically"),
+        # opening literals matched regardless of case, found in the text in lower case
+        (r"(?i)\bDates? of (?:the )?visit:? ", "Update of the visit; DATES OF VISIT: 3 May"),
+        (r"(?:(?i:progress of care leavers))\s*:?\s*(?P<grade>good)",
+         "PROGRESS of Care leavers good"),
+        (r"(?i)\b(?:visit|inspection) (?:was )?on", "revisit on; an Inspection was on"),
+        (r"(?i)^lead inspector", "Lead inspector: lead inspector"),
+        (r"(?i)(?-i:Ofsted) report", "OFSTED report; Ofsted REPORT"),
+        (r"(?i)(?:The|The effectiveness)(?= of)", "the effectiveness of the"),
+        # characters that match a letter regardless of case but lower-case to another
+        (r"(?i)\bInspectorate of Probation\b", "HM \u0130nspectorate of Probation"),
+        (r"(?i)\bInspectorate of Probation\b", "HM Inspectorate of Probat\u0131on"),
+        (r"(?i)safeguarding", "\u017fafeguarding and safeguarding"),
+        (r"(?i)kelvin", "\u212aelvin"),
     ],
 )
-def test_a_pattern_opening_with_a_word_boundary_finds_what_re_finds(source: str,
-                                                                    text: str) -> None:
+def test_a_pattern_opening_with_a_boundary_or_a_caseless_literal_finds_what_re_finds(
+        source: str, text: str) -> None:
     found, expected = _Pattern(source).search(text), re.search(source, text)
     assert (found and (found.span(), found.groupdict())) == \
         (expected and (expected.span(), expected.groupdict()))
+
+
+@pytest.mark.parametrize(
+    ("source", "openings"),
+    [
+        (r"(?i)\bDates? of (?:the )?visit", ("date",)),
+        (r"(?:(?i:Care leavers))\s*:", ("care leavers",)),
+        (r"(?i)\b(?:visit|inspection) was", ("visit", "inspection")),
+        (r"(?i)took place (?:from|on)", ("took place from", "took place on")),
+        (r"(?i)(?:The|The effectiveness)", ("the", "the effectiveness")),
+        (r"\bCQC\b", ()),  # matched as printed: the engine's own scan is fast
+        (r"(?i)\d\.? Children", ()),  # no literal opening
+        (r"(?i)(?:an|a) visit", ()),  # a literal too short to look for
+        (r"(?i)(?:the )?visit", ()),  # an optional opening
+    ],
+)
+def test_the_opening_literals_are_those_every_match_opens_with(source: str,
+                                                               openings: tuple[str, ...]) -> None:
+    assert _opening_literals(re.compile(source)) == openings
+
+
+def test_the_lines_holding_a_word_are_found_by_searching_the_whole_text() -> None:
+    raw = read_document(sorted((REPORTS / "pdf").glob("*.pdf"))[0])
+    text = _Text(raw, _config().head_chars)
+    words = ("nspector", "incerely", "the")
+    assert text.lines_holding(words) == [
+        index for index, line in enumerate(text.lines) if any(word in line for word in words)]
 
 
 def test_every_data_file_pattern_finds_what_re_finds_in_the_sample_reports() -> None:
@@ -546,8 +587,11 @@ def test_every_data_file_pattern_finds_what_re_finds_in_the_sample_reports() -> 
     patterns = [*config.published, *config.fieldwork, *config.involvement,
                 *(p for _, ps in config.bodies for p in ps), *config.focus_patterns,
                 *(p for t in config.types for p in (*t.titles, *t.phrases)),
-                *(p for p, _ in config.not_inspection), *config.lead_inspector]
+                *(p for p, _ in config.not_inspection), *config.lead_inspector,
+                *(label.label for labels in config.labels.values() for label in labels),
+                *(p for outcomes in config.outcomes.values() for p, _ in outcomes)]
     assert any(_after_leading_boundary(p.pattern.pattern) for p in patterns)
+    assert sum(bool(_opening_literals(p.pattern)) for p in patterns) > len(patterns) // 2
     for path in sorted((REPORTS / "pdf").glob("*.pdf"))[::6]:
         raw = read_document(path)
         for text in (_Text(raw, config.head_chars).head, _Text(raw, config.head_chars).full):

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
+from typing import Any
 
 from .clean import strip_markup
 from .models import Area, Block, Fieldwork, Metadata, RawDocument, Section
@@ -78,23 +79,28 @@ class _Pattern:
     """A pattern of the data file: :meth:`search` finds what ``re.Pattern.search`` finds.
 
     Python's engine skips to a pattern's literal prefix with a fast scan, but
-    a pattern that opens with a word boundary (``\\bCQC\\b``) has none, and
-    every position of the text is tried instead: some twenty times slower
-    over a report's opening. Such a pattern is searched for without its
-    leading ``\\b`` and matched whole only where that is found. Wherever the
-    whole pattern matches, so does the rest of it, and a match at a position
-    reads the text before it, so the first match found is the same.
+    not when the prefix is matched regardless of case (``(?i)Dates? of``), nor
+    when the pattern opens with a word boundary (``\\bCQC\\b``): every position
+    of the text is tried instead, some twenty times slower over a report's
+    opening. Such a pattern is matched whole only where a part of every match
+    is found by a fast search: the lower-case literal it opens with, in the
+    text in lower case (:func:`_opening_literal`), or else the pattern
+    without its leading ``\\b``. A match at a position reads the text before
+    it, so the first match found is the same.
     """
 
-    __slots__ = ("_rest", "pattern")
+    __slots__ = ("_openings", "_rest", "pattern")
 
     def __init__(self, source: str) -> None:
         self.pattern = re.compile(source)
+        self._openings = _opening_literals(self.pattern)
         rest = _after_leading_boundary(source)
-        self._rest = re.compile(rest) if rest is not None else None
+        self._rest = re.compile(rest) if rest is not None and not self._openings else None
 
     def search(self, text: str) -> re.Match[str] | None:
         """The first match in ``text``, or ``None``."""
+        if self._openings and (lowered := _lower_case(text)) is not None:
+            return self._search_lowered(text, lowered)
         if self._rest is None:
             return self.pattern.search(text)
         start = 0
@@ -104,6 +110,102 @@ class _Pattern:
                 return found
             start = candidate.start() + 1
         return None
+
+    def _search_lowered(self, text: str, lowered: str) -> re.Match[str] | None:
+        """The first match, tried only where ``lowered`` holds an opening literal, earliest
+        first."""
+        match = self.pattern.match
+        found_at = [lowered.find(opening) for opening in self._openings]
+        while (candidates := [at for at in found_at if at >= 0]):
+            start = min(candidates)
+            found = match(text, start)
+            if found is not None:
+                return found
+            found_at = [lowered.find(opening, start + 1) if at == start else at
+                        for opening, at in zip(self._openings, found_at, strict=True)]
+        return None
+
+
+#: The shortest opening literal worth searching for on its own.
+_MIN_OPENING = 3
+
+
+def _opening_literals(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """ASCII texts one of which opens every match of ``pattern``, in lower case, when some of
+    one is matched regardless of case; else none.
+
+    Read from the parsed pattern (:mod:`re`'s own parser: a pattern read by
+    hand would need a parser of its own to tell "(?:The|The effectiveness)"
+    from a literal), after any zero-width assertion it opens with. A literal
+    ends at the first quantifier, class or character beyond ASCII; an
+    alternative gives one literal for each of its branches.
+    """
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except (ImportError, AttributeError, re.error):  # another Python's internals
+        return ()
+    literal, alternatives = _constants.LITERAL, _constants.BRANCH
+    openings: list[str] = []
+    caseless = False
+
+    def walk(items: Iterable[tuple[Any, Any]], chars: list[str], ignoring: bool) -> bool:
+        """Add the literal ``items`` open with to ``chars``; False where it ends."""
+        nonlocal caseless
+        for op, arg in items:
+            if op is literal and arg < 128:
+                chars.append(chr(arg).lower())
+                caseless = caseless or ignoring
+            elif op is _constants.AT and not chars:
+                continue
+            elif op is _constants.SUBPATTERN:
+                _, add_flags, del_flags, inner = arg
+                inner_ignoring = bool(add_flags & re.IGNORECASE) or (
+                    ignoring and not del_flags & re.IGNORECASE)
+                if not walk(inner, chars, inner_ignoring):
+                    return False
+            elif op is alternatives:
+                for branch in arg[1]:
+                    branch_chars = list(chars)
+                    walk(branch, branch_chars, ignoring)
+                    openings.append("".join(branch_chars))
+                chars.clear()
+                return False
+            else:
+                return False
+        return True
+
+    chars: list[str] = []
+    walk(parsed, chars, bool(parsed.state.flags & re.IGNORECASE))
+    if chars:
+        openings.append("".join(chars))
+    if not caseless or not openings or min(map(len, openings)) < _MIN_OPENING:
+        return ()
+    return tuple(openings)
+
+
+#: Characters that match an ASCII letter regardless of case but are not it in lower
+#: case ("ı", "ſ"; "İ" lower-cases to two characters, which the length test finds).
+_CASELESS_OUTLIERS = ("\u0131", "\u017f")
+_lowered: tuple[str, str | None] = ("", "")
+
+
+def _lower_case(text: str) -> str | None:
+    """``text`` in lower case, character for character, or ``None`` when it holds a character
+    whose lower case is not the letter it matches regardless of case.
+
+    The last text is remembered: every pattern searches the same opening text.
+    """
+    global _lowered
+    last, lowered = _lowered
+    if last is text:
+        return lowered
+    lowered = text.lower()
+    if len(lowered) != len(text) or any(c in text for c in _CASELESS_OUTLIERS):
+        lowered = None
+    _lowered = (text, lowered)
+    return lowered
 
 
 def _after_leading_boundary(source: str) -> str | None:
@@ -134,7 +236,7 @@ class _Label:
     """A graded judgement: the key it is stored under and the label printed before the grade."""
 
     key: str
-    label: re.Pattern[str]
+    label: _Pattern
     head_only: bool
 
 
@@ -179,7 +281,7 @@ def _config() -> _Config:
         kind: tuple(
             _Label(
                 key=row["key"],
-                label=re.compile(f"(?:{row['label']}){judgements['grade']}"),
+                label=_Pattern(f"(?:{row['label']}){judgements['grade']}"),
                 head_only=bool(row.get("head_only", False)),
             )
             for row in rows
@@ -355,6 +457,37 @@ class _Text:
         """The lines of the opening text one by one, normalised (running headers among them)."""
         return [_normalise(line) for line in self._head_lines]
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """Every line of the document as printed, for the readers that look beyond the opening."""
+        return [line.text for page in self._raw.pages for line in page]
+
+    @cached_property
+    def _every(self) -> str:
+        """:attr:`lines` as one text, a line break between lines, for substring searches."""
+        return "\n".join(self.lines)
+
+    def lines_holding(self, words: tuple[str, ...]) -> list[int]:
+        """The indexes of the lines that hold any of ``words``, in order.
+
+        One substring search of the whole text for each word and a count of
+        the line breaks before each find, rather than a test of every line.
+        """
+        lines, every = self.lines, self._every
+        if every.count("\n") != len(lines) - 1:  # a line holding a line break of its own
+            return [i for i, line in enumerate(lines) if any(word in line for word in words)]
+        found: set[int] = set()
+        for word in words:
+            line, counted = 0, 0
+            start = every.find(word)
+            while start >= 0:
+                line += every.count("\n", counted, start)
+                counted = start
+                found.add(line)
+                end = every.find("\n", start)
+                start = every.find(word, end) if end >= 0 else -1
+        return sorted(found)
+
     def after_last(self, headings: tuple[str, ...], count: int) -> str:
         """``count`` lines (normalised) after the last line opening with a heading.
 
@@ -362,10 +495,9 @@ class _Text:
         text does not hold anywhere costs one substring search, not a test of
         every line.
         """
-        lines = [line.text for page in self._raw.pages for line in page]
-        every = "\n".join(lines)
+        lines = self.lines
         for heading in headings:
-            if heading not in every:
+            if heading not in self._every:
                 continue
             for index in range(len(lines) - 1, -1, -1):
                 if lines[index].lstrip(" #*").startswith(heading):
@@ -375,8 +507,7 @@ class _Text:
     @cached_property
     def full(self) -> str:
         """The whole document normalised, without the lines that are only a page number."""
-        return _join(line.text for page in self._raw.pages for line in page
-                     if not _PAGE_NUMBER_RE.match(line.text))
+        return _join(line for line in self.lines if not _PAGE_NUMBER_RE.match(line))
 
 
 def _strip_markup(text: str) -> str:
@@ -752,7 +883,7 @@ def _read_focus(text: _Text, area: Area, config: _Config) -> str | None:
     return None
 
 
-def _grade_after(pattern: re.Pattern[str], text: str, config: _Config) -> str | None:
+def _grade_after(pattern: _Pattern, text: str, config: _Config) -> str | None:
     """The canonical grade printed after the first occurrence of a judgement label."""
     match = pattern.search(text)
     return config.grades.get(_SPACE_RE.sub(" ", match["grade"].lower())) if match else None
@@ -791,21 +922,21 @@ def _read_judgements(
     return judgements
 
 
-def _may_name_lead(line: str) -> bool:
-    """Whether a line holds a word of a lead inspector's sign-off (a cheap test first:
-    two substring tests, where a regular expression would cost several times more)."""
-    return "nspector" in line or "incerely" in line
+#: Words of a lead inspector's sign-off, one of which a line near the name holds.
+_LEAD_WORDS = ("nspector", "incerely")
 
 
-def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
+def _read_lead_inspector(text: _Text, config: _Config) -> str | None:
     """The lead inspector's name: the first pattern of the data file found, at its first match.
 
     Names are often printed over two lines (a sign-off's "Yours sincerely"
     above the name and "Her Majesty's Inspector" below it, a team table's
     "lead" / "inspector"), so each line is read joined with the next two, by
-    two spaces, which a name never spans.
+    two spaces, which a name never spans. Only lines that hold a word of a
+    sign-off, or precede one, are read: the patterns cost several times more
+    than finding the words.
     """
-    lines = [line.text for page in raw.pages for line in page]
+    lines = text.lines
     normalised: dict[int, str] = {}
 
     def window(start: int) -> str:
@@ -814,12 +945,12 @@ def _read_lead_inspector(raw: RawDocument, config: _Config) -> str | None:
                 normalised[index] = _normalise(lines[index])
         return "  ".join(normalised[i] for i in range(start, min(start + 3, len(lines))))
 
-    hits = [_may_name_lead(line) for line in lines]
-    windows = [window(index) for index in range(len(lines))
-               if hits[index] or (index + 1 < len(lines) and hits[index + 1])]
+    hits = text.lines_holding(_LEAD_WORDS)
+    starts = sorted({start for hit in hits for start in (hit - 1, hit) if start >= 0})
+    windows = [window(index) for index in starts]
     for pattern in config.lead_inspector:
-        for text in windows:
-            match = pattern.search(text)
+        for found in windows:
+            match = pattern.search(found)
             if match:
                 return " ".join(match["name"].split())
     return None
@@ -875,7 +1006,7 @@ def read_metadata(raw: RawDocument, blocks: list[Block], sections: list[Section]
         jtai_focus=_read_focus(text, area, config) if kind == "jtai" else None,
         judgements=_read_judgements(kind, text, sections, config),
         warnings=warnings,
-        lead_inspector=_read_lead_inspector(raw, config),
+        lead_inspector=_read_lead_inspector(text, config),
         copyright_year=_read_copyright_year(raw, config),
     )
     if kind == "jtai" and meta.jtai_focus is None:
