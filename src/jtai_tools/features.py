@@ -81,17 +81,23 @@ def lemma_features(norms: Sequence[int], alphas: Sequence[int], strings: StringS
 @dataclass(slots=True)
 class WordRows:
     """A finding's known word features as a model's weight rows, and the token span each
-    first covers (:meth:`span`; kept as columns of the doc's token offsets, since only
-    a few spans are ever asked for)."""
+    first covers (:meth:`span`).
+
+    The spans stay in the columns of the whole doc's (``starts`` and ``ends``
+    from ``first`` on, shared by its findings): only a few are ever asked for,
+    so they are neither cut per finding nor made Python lists.
+    """
 
     rows: list[int] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
+    starts: list[int] | np.ndarray = field(default_factory=list)
+    ends: list[int] | np.ndarray = field(default_factory=list)
     base: int = 0  # the finding's first token in the doc
+    first: int = 0  # where the finding's spans start in ``starts`` and ``ends``
 
     def span(self, k: int) -> tuple[int, int]:
         """The finding's tokens that ``rows[k]``'s feature first covers."""
-        return self.starts[k] - self.base, self.ends[k] - self.base
+        at = self.first + k
+        return int(self.starts[at]) - self.base, int(self.ends[at]) - self.base
 
 
 @dataclass(slots=True)
@@ -170,9 +176,7 @@ class WordIndex:
         columns; ``bounds`` each finding's first and past-last token.
         """
         count = len(norms)
-        finding = np.full(count, -1, dtype=np.int64)
-        for k, (start, end) in enumerate(bounds):
-            finding[start:end] = k
+        finding = _owners(count, bounds)
         word = self._words(np.asarray(norms, dtype=np.uint64))
         word[(np.asarray(alphas) == 0) | (finding < 0)] = -1
         unigram = self.unigrams[word]
@@ -187,12 +191,11 @@ class WordIndex:
         # First occurrences of each (finding, row): np.unique gives the first index of each.
         _, first = np.unique(owners[valid] * self.size + candidates[valid], return_index=True)
         kept = valid[np.sort(first)]
-        rows = candidates[kept]
+        rows = candidates[kept].tolist()
         token = kept // 2
-        starts = token - (kept % 2)
+        starts, ends = token - (kept % 2), token + 1
         cuts = np.searchsorted(owners[kept], np.arange(len(bounds) + 1)).tolist()
-        rows_list, starts_list, ends_list = rows.tolist(), starts.tolist(), (token + 1).tolist()
-        return [WordRows(rows_list[a:b], starts_list[a:b], ends_list[a:b], start)
+        return [WordRows(rows[a:b], starts, ends, start, a)
                 for (start, _), a, b in zip(bounds, cuts[:-1], cuts[1:], strict=True)]
 
     def _words(self, norms: np.ndarray) -> np.ndarray:
@@ -202,6 +205,20 @@ class WordIndex:
     def _pair_rows(self, keys: np.ndarray) -> np.ndarray:
         """Each pair key's ``b:`` row, -1 for a pair no feature names."""
         return _look_up(self.pair_table, self.pair_rows, keys)
+
+
+def _owners(count: int, bounds: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Each of a doc's ``count`` tokens' finding (its place in ``bounds``, the findings'
+    first and past-last tokens, which never overlap), -1 for a token in none."""
+    owners = np.full(count, -1, dtype=np.int64)
+    if bounds:
+        firsts, ends = np.array(bounds, dtype=np.int64).T
+        lengths = ends - firsts
+        # Each covered token's place: its finding's first token plus its rank within it.
+        tokens = np.arange(lengths.sum()) + np.repeat(firsts - (np.cumsum(lengths) - lengths),
+                                                      lengths)
+        owners[tokens] = np.repeat(np.arange(len(bounds)), lengths)
+    return owners
 
 
 def _hash_table(keys: np.ndarray) -> pd.Index:
