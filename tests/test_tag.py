@@ -281,6 +281,23 @@ def test_a_token_pattern_is_found_after_the_first_of_its_anchor_words() -> None:
     assert (evidence.text, evidence.start) == ("seen quite alone", sentence.index("seen quite"))
 
 
+def test_token_patterns_are_matched_as_far_as_each_can_reach() -> None:
+    """The matcher reads from each anchor word as far as the longest match reaches: a
+    pattern with no bound ("+") reaches the end of the finding."""
+    text = ('[[theme]]\nid = "gap"\n'
+            'tokens = [[{LOWER = "seen"}, {IS_ALPHA = true, OP = "+"}, {LOWER = "alone"}]]\n'
+            '[[theme]]\nid = "near"\n'
+            'tokens = [[{LOWER = "visits"}, {IS_ALPHA = true, OP = "?"}, {LOWER = "happen"}]]\n')
+    tagger = Tagger(parse_codebook(text), model=None)
+    sentence = ("Visits often happen when children are seen by the social worker they know"
+                " and trust most of all alone, and visits happen weekly.")
+    finding = tag(tagger, sentence)
+    assert finding.themes == ["gap", "near"]
+    found = sorted((e.label, e.text) for e in finding.evidence if e.kind == "theme")
+    assert found[0] == ("gap", sentence[sentence.index("seen"):sentence.index(", and")])
+    assert found[1:] == [("near", "Visits often happen"), ("near", "visits happen")]
+
+
 def test_a_pattern_opening_with_a_negated_word_matches_before_that_word() -> None:
     """A first token with OP "!" matches any other word, so its match may start before
     the word that lets the matcher run."""

@@ -25,6 +25,7 @@ with both kinds of cue and "but", "however" ... is mixed).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -221,6 +222,8 @@ class Tagger:
         self._always_tokens = False
         # whether every token pattern match starts on a token the anchor phrases find
         self._anchored_tokens = True
+        # most tokens a token pattern match can cover (None: no bound)
+        self._longest_match: int | None = 0
         self._order = {t.id: i for i, t in enumerate(self.codebook.themes)}
         self._weight = {t.id: t.weight for t in self.codebook.themes}
         self._agency_order = {a.id: i for i, a in enumerate(self.agencies.agencies)}
@@ -283,6 +286,12 @@ class Tagger:
         if item.tokens:
             patterns = [q for p in item.tokens for q in self._token_patterns(p)]
             self._tokens.add(self._key(group, item.id), patterns)
+            for pattern in patterns:
+                longest = _longest_match(pattern)
+                if longest is None or self._longest_match is None:
+                    self._longest_match = None
+                else:
+                    self._longest_match = max(self._longest_match, longest)
             for pattern in patterns:
                 self._note_anchor(pattern[0])
 
@@ -542,17 +551,37 @@ class Tagger:
         its ``phrase_hits`` (or some pattern has no anchor).
 
         Where every match starts on an anchor's token (``_anchored_tokens``), the
-        matcher reads only from the first anchor ``matched`` (the phrase hits before
-        the acronym check) to the end: the patterns look at no token before their
-        first, so the matches are the same, at a fraction of the matcher's cost.
+        matcher reads only from the anchors ``matched`` (the phrase hits before the
+        acronym check): as far as the longest match reaches from each (merged where
+        they overlap), or to the end when matches have no bound. The patterns look
+        at no token before their first or after their last, so the matches are the
+        same (the matcher gives every one, whatever the longer ones around it), at
+        a fraction of the matcher's cost.
         """
         if not self._always_tokens and not any(h.group == "anchor" for h in phrase_hits):
             return []
         if self._always_tokens or not self._anchored_tokens:
             return self._hits(doc, (self._tokens,))
-        first = next(h.start for h in matched if h.group == "anchor")
-        return [Hit(h.group, h.label, h.start + first, h.end + first)
-                for h in self._hits(doc[first:], (self._tokens,))]
+        hits: set[Hit] = set()
+        for start, end in self._match_windows(matched, len(doc)):
+            hits.update(Hit(h.group, h.label, h.start + start, h.end + start)
+                        for h in self._hits(doc[start:end], (self._tokens,)))
+        return sorted(hits, key=_hit_order)
+
+    def _match_windows(self, matched: list[Hit], size: int) -> list[tuple[int, int]]:
+        """Where token pattern matches can lie in a finding of ``size`` tokens: from each
+        anchor hit as far as the longest match reaches, overlapping windows merged."""
+        starts = sorted({h.start for h in matched if h.group == "anchor"})
+        if self._longest_match is None:
+            return [(starts[0], size)]
+        windows: list[tuple[int, int]] = []
+        for start in starts:
+            end = min(start + self._longest_match, size)
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+            else:
+                windows.append((start, end))
+        return windows
 
     def _apply_rules(self, finding: Finding, analysis: Analysis) -> None:
         """The codebook's tags: salient themes, named agencies (else the default), cue polarity."""
@@ -649,6 +678,21 @@ class Tagger:
                 group, label = labels[match_id]
                 hits.add(Hit(group, label, start, end))
         return sorted(hits, key=_hit_order)
+
+
+def _longest_match(pattern: Sequence[dict]) -> int | None:
+    """Most tokens a token pattern can match (None for a "+", "*" or "{n,}" token)."""
+    longest = 0
+    for token in pattern:
+        op = token.get("OP")
+        if op in (None, "!", "?"):
+            longest += 1
+            continue
+        bounds = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op) if isinstance(op, str) else None
+        if bounds is None or (bounds[2] and not bounds[3]):
+            return None  # "+", "*", "{n,}"
+        longest += int(bounds[3] or bounds[1])
+    return longest
 
 
 def _one_token_of(doc: Doc, attr: str) -> bool:
