@@ -47,6 +47,27 @@ def test_stores_skips_and_records_copies(letters: Path, tmp_path: Path) -> None:
             "lewisham-2023-01-31-jtai", "sutton-2023-09-01-jtai", "sutton-2023-09-01-jtai"]
 
 
+def test_files_are_hashed_by_the_workers_when_the_database_knows_no_source(
+        letters: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into a new database nothing can be skipped: the batch process reads no file, and the
+    sources stored carry their content's hash all the same."""
+    import jtai_tools.ingest as ingest_module
+
+    def not_here(path: Path) -> str | None:
+        raise AssertionError(f"{path} hashed by the batch process")
+
+    monkeypatch.setattr(ingest_module, "file_sha256", not_here)
+    with Store(tmp_path / "jtai.db") as store:
+        assert not store.has_sources()
+        assert ingest([letters], store, jobs=2).counts == {"failed": 1, "stored": 2,
+                                                           SAME_REPORT: 1}
+        assert store.has_sources()
+        stored = dict(store.conn.execute("SELECT path, sha256 FROM source_history"))
+    assert len(stored) == 3
+    for path, sha256 in stored.items():
+        assert sha256 == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def test_without_a_store_nothing_is_skipped_or_written(letters: Path) -> None:
     result = ingest([letters / "sutton-2023-09-01-jtai.txt"], None, keep_reports=True)
     assert result.counts == {"extracted": 1}

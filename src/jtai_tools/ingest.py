@@ -110,10 +110,15 @@ def ingest(
 def _outcomes(files: list[Path], store: Store | None, jobs: int, timeout: float | None,
               max_memory: int | None, *, skip: bool, keep_other: bool, as_rows: bool
               ) -> Iterable[Outcome]:
-    """Every file's outcome in input order: stored content skipped, the rest extracted."""
+    """Every file's outcome in input order: stored content skipped, the rest extracted.
+
+    Files are hashed here only when the database holds a source one of them
+    could be: into a new database each worker hashes the bytes it reads
+    anyway, and this process, which also stores every report, reads no file.
+    """
     digests: dict[str, str] = {}
     known: dict[str, Outcome] = {}
-    if skip and store is not None:
+    if skip and store is not None and store.has_sources():
         for path in files:
             digest = file_sha256(path)
             if digest is None:

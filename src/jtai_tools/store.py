@@ -607,6 +607,10 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
+    def has_sources(self) -> bool:
+        """Whether any source file has been recorded (else no content can be known yet)."""
+        return self.conn.execute("SELECT 1 FROM source_history LIMIT 1").fetchone() is not None
+
     def save(self, report: Report) -> str:
         """Store a report in one transaction; returns "stored", "updated" or "unchanged".
 
