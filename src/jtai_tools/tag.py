@@ -104,11 +104,14 @@ class Hit(NamedTuple):
 @dataclass(slots=True)
 class Words:
     """A finding's tokens as columns (lemma hashes, whether each is a word, character
-    offsets and lengths), and where its text starts in the text they were tokenized from
-    (a report's findings are one doc).
+    offsets and lengths): those of the whole text they were tokenized from (a report's
+    findings are one doc), shared by its findings, the finding's tokens from ``first``
+    to ``stop``, its text starting at character ``base``.
 
     Columns rather than a row per token: a list per token is a container the
-    garbage collector keeps visiting, which cost more than the tokenizer.
+    garbage collector keeps visiting, which cost more than the tokenizer; and the
+    doc's columns, rather than each finding's cut from them, which cost more than
+    the few offsets ever read.
     """
 
     norms: list[int]
@@ -116,11 +119,18 @@ class Words:
     starts: list[int]
     lengths: list[int]
     base: int = 0
+    first: int = 0
+    stop: int | None = None  # None: to the end of the columns
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets in the finding of the tokens ``start`` to ``end``."""
-        base = self.base
-        return self.starts[start] - base, self.starts[end - 1] + self.lengths[end - 1] - base
+        base, first, last = self.base, self.first + start, self.first + end - 1
+        return self.starts[first] - base, self.starts[last] + self.lengths[last] - base
+
+    def lemmas(self) -> tuple[list[int], list[int]]:
+        """The finding's own ``NORM`` and ``IS_ALPHA`` columns."""
+        stop = len(self.norms) if self.stop is None else self.stop
+        return self.norms[self.first:stop], self.alphas[self.first:stop]
 
     @classmethod
     def of(cls, doc: Doc | Span) -> Words:
@@ -130,9 +140,10 @@ class Words:
         return _columns(doc)
 
     def part(self, start: int, end: int, base: int) -> Words:
-        """The words of tokens ``start`` to ``end``, a text starting at character ``base``."""
-        return Words(self.norms[start:end], self.alphas[start:end], self.starts[start:end],
-                     self.lengths[start:end], base)
+        """The words of tokens ``start`` to ``end`` (of a doc's columns), a text starting
+        at character ``base``."""
+        return Words(self.norms, self.alphas, self.starts, self.lengths, base,
+                     self.first + start, self.first + end)
 
 
 def _columns(doc: Doc) -> Words:
@@ -540,7 +551,7 @@ class Tagger:
                 cues=[h.label for h in cues], section_kind=finding.section_kind,
                 inspection_type=inspection_type)
             if self.featurize:
-                lemmas = lemma_features(words.norms, words.alphas, self.nlp.vocab.strings)
+                lemmas = lemma_features(*words.lemmas(), self.nlp.vocab.strings)
                 analysis.features = lemmas.names + context
             if self.model is not None and word_rows is not None:
                 analysis.rows = word_rows.rows + self.model.rows(context)
