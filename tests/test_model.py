@@ -46,6 +46,22 @@ def test_model_tags_carry_evidence_with_offsets(small_model_dir: Path) -> None:
     assert findings[1].polarity == "concern"
 
 
+def test_the_rows_that_weigh_most_are_picked_by_weight_then_name(small_model_dir: Path
+                                                                  ) -> None:
+    """A model-only tag's evidence: the finding's rows of positive weight for the label,
+    largest first, ties by feature name, then by place."""
+    model = load_model(small_model_dir)
+    rows = [*range(0, 7 * 60, 7), 3, 3]  # a row twice: ties keep their places
+    for head in ("themes", "polarity"):
+        for label in model.heads[head].labels:
+            column = model.heads[head].offset + model.heads[head].labels.index(label)
+            weighted = sorted((-float(model.weights[row, column]), model.features[row], k)
+                              for k, row in enumerate(rows) if model.weights[row, column] > 0)
+            assert model.top_rows(rows, head, label) == [k for _, _, k in weighted[:2]]
+            assert model.top_rows(rows, head, label, limit=5) == [k for *_, k in weighted[:5]]
+    assert model.top_rows([], "polarity", model.heads["polarity"].labels[0]) == []
+
+
 def test_list_items_keep_the_section_polarity(small_model_dir: Path) -> None:
     tagger = Tagger(model=load_model(small_model_dir))
     item = Finding("strengths", "Strengths", "Delays in assessments for disabled children.")
