@@ -108,17 +108,16 @@ class WordIndex:
     Tagging with a model needs only the rows of the features the model knows:
     building a ``w:``/``b:`` name for every word and pair of a finding, then
     looking each name up, was the tagger's largest cost. Here every token's
-    lemma hash is looked up at once in a sorted array (a word no feature names
+    lemma hash is looked up at once in a hash table (a word no feature names
     is no word here, and ends a pair), and every pair by its two word numbers.
     :meth:`rows` gives exactly the rows ``lemma_features(...).names`` would look
     up, in the same order (so scores sum in the same order and are the same
     floats), and each row's first token span.
     """
 
-    hashes: np.ndarray  # sorted lemma hashes (uint64) of every lemma a known feature names
-    numbers: np.ndarray  # each hash's word number
+    hashes: np.ndarray  # word number -> lemma hash (uint64), for every lemma a feature names
     unigrams: np.ndarray  # word number -> row of its ``w:`` feature, -1 for none (and for -1)
-    pairs: np.ndarray  # sorted keys first * words + second of the ``b:`` features
+    pairs: np.ndarray  # the key first * words + second of each ``b:`` feature's pair
     pair_rows: np.ndarray  # each key's row
     size: int  # rows in the model (word and context features alike)
     #: ``hashes`` and ``pairs`` as hash tables (see :func:`_hash_table`)
@@ -154,16 +153,12 @@ class WordIndex:
                     bigrams.append((number(body[:cut]), number(body[cut + 1:]), row))
                     cut = body.find("_", cut + 1)
         size = len(words)
-        hashes = np.fromiter(words, dtype=np.uint64, count=size)
-        order = np.argsort(hashes)
-        keys = np.array([first * size + second for first, second, _ in bigrams], dtype=np.int64)
-        by_key = np.argsort(keys, kind="stable")
-        return cls(hashes=hashes[order],
-                   numbers=np.arange(size, dtype=np.int64)[order],
+        return cls(hashes=np.fromiter(words, dtype=np.uint64, count=size),
                    unigrams=np.array([*(unigram_rows.get(w, -1) for w in range(size)), -1],
                                      dtype=np.int64),
-                   pairs=keys[by_key],
-                   pair_rows=np.array([row for _, _, row in bigrams], dtype=np.int64)[by_key],
+                   pairs=np.array([first * size + second for first, second, _ in bigrams],
+                                  dtype=np.int64),
+                   pair_rows=np.array([row for _, _, row in bigrams], dtype=np.int64),
                    size=max(index.values(), default=-1) + 1)
 
     def rows(self, norms: np.ndarray, alphas: np.ndarray, bounds: Sequence[tuple[int, int]]
@@ -199,8 +194,9 @@ class WordIndex:
                 for (start, _), a, b in zip(bounds, cuts[:-1], cuts[1:], strict=True)]
 
     def _words(self, norms: np.ndarray) -> np.ndarray:
-        """Each lemma hash's word number, -1 for one no feature names."""
-        return _look_up(self.word_table, self.numbers, norms)
+        """Each lemma hash's word number (its place in ``hashes``), -1 for one no feature
+        names."""
+        return self.word_table.get_indexer(norms)
 
     def _pair_rows(self, keys: np.ndarray) -> np.ndarray:
         """Each pair key's ``b:`` row, -1 for a pair no feature names."""
