@@ -84,7 +84,7 @@ class _Pattern:
     of the text is tried instead, some twenty times slower over a report's
     opening. Such a pattern is matched whole only where a part of every match
     is found by a fast search: the lower-case literal it opens with, in the
-    text in lower case (:func:`_opening_literal`), or else the pattern
+    text in lower case (:func:`_opening_literals`), or else the pattern
     without its leading ``\\b``. A match at a position reads the text before
     it, so the first match found is the same.
     """
